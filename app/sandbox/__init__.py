@@ -1,0 +1,1 @@
+"""The sandbox layer (see DESIGN.md)."""
