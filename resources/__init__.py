@@ -1,0 +1,1 @@
+"""Shipped resources, packaged as app._resources in a wheel."""
