@@ -6,15 +6,20 @@ Set here, by the suite itself, so that ``pytest`` works the same in CI and on a 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from app.sandbox.core import SandboxEnv
 
 
 class MemoryKeyring(KeyringBackend):
@@ -62,3 +67,36 @@ def private_app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         folder.mkdir(parents=True)
         monkeypatch.setenv(var, str(folder))
     return home
+
+
+@dataclass
+class LoopbackSandbox:
+    """A real uvicorn server on 127.0.0.1 serving the sandbox, for loopback tests."""
+
+    url: str
+    env: SandboxEnv
+
+
+@pytest.fixture
+def loopback_sandbox() -> Iterator[LoopbackSandbox]:
+    import uvicorn
+
+    from app.sandbox.core import SandboxClock
+    from app.sandbox.server import build_sandbox
+
+    env = SandboxEnv(clock=SandboxClock(frozen=True))
+    config = uvicorn.Config(
+        build_sandbox(env), host="127.0.0.1", port=0, log_level="critical", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the loopback sandbox did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield LoopbackSandbox(url=f"http://127.0.0.1:{port}", env=env)
+    server.should_exit = True
+    thread.join(timeout=10)

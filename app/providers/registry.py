@@ -28,24 +28,39 @@ PROVIDERS: dict[str, ProviderEntry] = {
     e.key: e
     for e in (
         ProviderEntry(
-            "rocketcoms", "RocketCOMS", "app.providers.rocketcoms:RocketComsProvider",
-            "/rocketcoms", ("api_key", "api_secret"),
+            "rocketcoms",
+            "RocketCOMS",
+            "app.providers.rocketcoms:RocketComsProvider",
+            "/rocketcoms",
+            ("api_key", "api_secret"),
         ),
         ProviderEntry(
-            "routee", "Routee", "app.providers.routee:RouteeProvider",
-            "/routee", ("application_id", "application_secret"),
+            "routee",
+            "Routee",
+            "app.providers.routee:RouteeProvider",
+            "/routee",
+            ("application_id", "application_secret"),
         ),
         ProviderEntry(
-            "bulksms", "BulkSMS", "app.providers.bulksms:BulkSmsProvider",
-            "/bulksms", ("username", "password"),
+            "bulksms",
+            "BulkSMS",
+            "app.providers.bulksms:BulkSmsProvider",
+            "/bulksms",
+            ("username", "password"),
         ),
         ProviderEntry(
-            "cordial", "Cordial", "app.providers.cordial:CordialProvider",
-            "/cordial/v2", ("api_key",),
+            "cordial",
+            "Cordial",
+            "app.providers.cordial:CordialProvider",
+            "/cordial/v2",
+            ("api_key",),
         ),
         ProviderEntry(
-            "batch", "Batch", "app.providers.batchcom:BatchProvider",
-            "/batch/2.8", ("rest_api_key", "project_key"),
+            "batch",
+            "Batch",
+            "app.providers.batchcom:BatchProvider",
+            "/batch/2.8",
+            ("rest_api_key", "project_key"),
         ),
     )
 }

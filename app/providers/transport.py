@@ -1,0 +1,232 @@
+"""The one owner of ``httpx.AsyncClient``: timeouts, retries, idempotent creates, safe logs.
+
+Retry rules (DESIGN.md, "Providers"):
+
+* a failure before the request reached the server (connect error, pool timeout) is always
+  retried: nothing can have been processed;
+* a failure after it was sent (read timeout, dropped connection) and a 5xx are retried only for
+  idempotent requests; for others they raise :class:`TransientError` with ``ambiguous=True``,
+  and :meth:`Transport.create_once` looks the campaign up before creating it again;
+* 429 is always retried, after ``Retry-After`` (or the provider's floor, e.g. Batch's 5 s);
+* an adapter may mark a 200 answer as transient (BulkSMS status 40, a few times 26 and 28);
+* a validation error (any other 4xx) is never retried.
+
+Backoff is exponential with full jitter. Logs never show a credential: userinfo and secret
+query parameters are masked, headers and bodies are not logged at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from app.providers.base import TransientError
+
+log = logging.getLogger("campaign_desk.http")
+
+T = TypeVar("T")
+
+#: Query parameters whose values are masked in logs (BulkSMS EAPI takes its password there).
+SECRET_PARAMS = frozenset({"password", "username", "secret", "token", "key", "api_key", "apikey"})
+
+#: Failures where the request never reached the server.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Failures where the server may have processed the request before the answer was lost.
+MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=10.0)
+
+Body = bytes | AsyncIterable[bytes]
+#: A transient check for 200 answers: False/0 not transient, True retry per policy,
+#: an int n retry at most n attempts in all.
+TransientCheck = Callable[[httpx.Response], bool | int]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return ceiling * (0.5 + rng() / 2)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds, from either of its two forms."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def redact_url(url: httpx.URL) -> str:
+    """The URL as it may appear in a log: no userinfo, secret parameters masked."""
+    params = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in url.params.multi_items()]
+    safe = url.copy_with(username=None, password=None, params=params or None)
+    return str(safe)
+
+
+def make_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The application's HTTP client; ``transport`` lets the in-process sandbox plug in."""
+    return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, follow_redirects=False)
+
+
+class Transport:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._rng = rng
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        provider: str,
+        idempotent: bool = True,
+        transient: TransientCheck | None = None,
+        retry_after_floor: float = 0.0,
+        body: Callable[[], Body] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send with retries; return the final response, whatever its status.
+
+        ``body`` is a factory called once per attempt, so a streamed upload can be replayed.
+        Error statuses are returned, not raised: the adapter maps them to its error classes.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            if body is not None:
+                kwargs["content"] = body()
+            started = time.monotonic()
+            try:
+                response = await self.client.request(method, url, **kwargs)
+            except NOT_SENT as exc:
+                self._log(method, exc.request.url, f"not sent ({type(exc).__name__})", started)
+                if attempt < self.policy.attempts:
+                    await self._sleep(self.policy.backoff(attempt, self._rng))
+                    continue
+                raise TransientError(
+                    f"{provider} could not be reached ({_reason(exc)}).", provider=provider
+                ) from None
+            except MAYBE_SENT as exc:
+                self._log(method, exc.request.url, f"answer lost ({type(exc).__name__})", started)
+                if idempotent and attempt < self.policy.attempts:
+                    await self._sleep(self.policy.backoff(attempt, self._rng))
+                    continue
+                raise TransientError(
+                    f"The connection to {provider} broke before it answered ({_reason(exc)}).",
+                    provider=provider,
+                    ambiguous=True,
+                ) from None
+            self._log(method, response.request.url, str(response.status_code), started)
+            wait = self._retry_wait(response, attempt, idempotent, transient, retry_after_floor)
+            if wait is None:
+                return response
+            await response.aclose()
+            await self._sleep(wait)
+
+    def _retry_wait(
+        self,
+        response: httpx.Response,
+        attempt: int,
+        idempotent: bool,
+        transient: TransientCheck | None,
+        floor: float,
+    ) -> float | None:
+        """Seconds to wait before retrying ``response``, or None to return it."""
+        status = response.status_code
+        limit = self.policy.attempts
+        if status == 429:
+            if attempt >= limit:
+                return None
+            return max(
+                retry_after_seconds(response) or 0.0, floor, self.policy.backoff(attempt, self._rng)
+            )
+        if status >= 500:
+            if not idempotent or attempt >= limit:
+                return None
+            return max(
+                retry_after_seconds(response) or 0.0, self.policy.backoff(attempt, self._rng)
+            )
+        if status < 300 and transient is not None:
+            verdict = transient(response)
+            if verdict is False or verdict == 0:
+                return None
+            allowed = limit if verdict is True else min(int(verdict), limit)
+            if attempt >= allowed:
+                return None
+            return self.policy.backoff(attempt, self._rng)
+        return None
+
+    async def create_once(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        find_existing: Callable[[], Awaitable[T | None]],
+    ) -> T:
+        """Create something at most once, even when an answer is lost.
+
+        ``attempt`` does the create (its requests are sent with ``idempotent=False``). When it
+        fails ambiguously, ``find_existing`` looks for what it may have made (by external id or
+        name); only when nothing is found is the create tried again.
+        """
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return await attempt()
+            except TransientError as exc:
+                if tries >= self.policy.attempts:
+                    raise
+                if exc.ambiguous:
+                    existing = await find_existing()
+                    if existing is not None:
+                        return existing
+                await self._sleep(self.policy.backoff(tries, self._rng))
+
+    def _log(self, method: str, url: httpx.URL, outcome: str, started: float) -> None:
+        if log.isEnabledFor(logging.INFO):
+            elapsed = time.monotonic() - started
+            log.info("%s %s -> %s in %.3f s", method, redact_url(url), outcome, elapsed)
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause without the URL (it may carry credentials in its query)."""
+    return type(exc).__name__.replace("Error", " error").replace("Timeout", " timeout").strip()
