@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,25 +78,43 @@ class LoopbackSandbox:
 
 
 @pytest.fixture
-def loopback_sandbox() -> Iterator[LoopbackSandbox]:
+def loopback_sandbox() -> Iterator[Callable[..., LoopbackSandbox]]:
+    """Start the sandbox on a real uvicorn server on 127.0.0.1 (port chosen by the OS).
+
+    Call it as ``loopback_sandbox()`` or ``loopback_sandbox(env, providers=["/bulksms"])``;
+    every server started is stopped after the test.
+    """
     import uvicorn
 
     from app.sandbox.core import SandboxClock
     from app.sandbox.server import build_sandbox
 
-    env = SandboxEnv(clock=SandboxClock(frozen=True))
-    config = uvicorn.Config(
-        build_sandbox(env), host="127.0.0.1", port=0, log_level="critical", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the loopback sandbox did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield LoopbackSandbox(url=f"http://127.0.0.1:{port}", env=env)
-    server.should_exit = True
-    thread.join(timeout=10)
+    started: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(
+        env: SandboxEnv | None = None, providers: Iterable[str] | None = None
+    ) -> LoopbackSandbox:
+        env = env or SandboxEnv(clock=SandboxClock(frozen=True))
+        config = uvicorn.Config(
+            build_sandbox(env, providers),
+            host="127.0.0.1",
+            port=0,
+            log_level="critical",
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the loopback sandbox did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return LoopbackSandbox(url=f"http://127.0.0.1:{port}", env=env)
+
+    yield start
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -7,6 +7,8 @@ would see: ``ConnectError`` before processing, ``RemoteProtocolError`` after.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import httpx
 
 from app.sandbox.core import ConnectionDropped, SandboxEnv
@@ -17,9 +19,11 @@ IN_PROCESS_URL = "http://sandbox.invalid"
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):
-    def __init__(self, env: SandboxEnv | None = None) -> None:
+    def __init__(
+        self, env: SandboxEnv | None = None, providers: Iterable[str] | None = None
+    ) -> None:
         self.env = env or SandboxEnv()
-        self._inner = httpx.ASGITransport(app=build_sandbox(self.env))
+        self._inner = httpx.ASGITransport(app=build_sandbox(self.env, providers))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:

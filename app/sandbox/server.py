@@ -7,6 +7,7 @@ wire format; ``GET/POST /_sandbox/clock`` reads and advances the clock
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import import_module
 
 from starlette.applications import Starlette
@@ -26,14 +27,20 @@ PROVIDER_APPS: dict[str, str] = {
 }
 
 
-def build_sandbox(env: SandboxEnv | None = None) -> FaultMiddleware:
+def build_sandbox(
+    env: SandboxEnv | None = None, providers: Iterable[str] | None = None
+) -> FaultMiddleware:
+    """The sandbox app; ``providers`` (mount points like ``"/bulksms"``) limits what is served."""
     env = env or SandboxEnv()
+    wanted = set(PROVIDER_APPS if providers is None else providers)
     routes: list[Route | Mount] = [
         Route("/_sandbox/clock", _clock, methods=["GET", "POST"]),
         Route("/_sandbox/faults", _faults, methods=["GET", "POST"]),
     ]
     renderers: dict[str, FaultRenderer] = {}
     for prefix, module_name in PROVIDER_APPS.items():
+        if prefix not in wanted:
+            continue
         module = import_module(f"app.sandbox.{module_name}")
         routes.append(Mount(prefix, app=module.create_app(env)))
         renderers[prefix] = module.fault_response
