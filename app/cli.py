@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer"
+    )
     sandbox.set_defaults(handler=_run_sandbox)
     return parser
 
@@ -36,8 +39,13 @@ def run(argv: Sequence[str]) -> int:
 def _run_sandbox(options: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.sandbox.core import Faults, SandboxEnv
     from app.sandbox.server import build_sandbox
 
-    print(f"Sandbox on http://{options.host}:{options.port} (credentials: sandbox / sandbox)")
-    uvicorn.run(build_sandbox(), host=options.host, port=options.port, log_level="warning")
+    env = SandboxEnv(faults=Faults(latency=options.latency))
+    print(
+        f"Sandbox on http://{options.host}:{options.port} (credentials: sandbox / sandbox)",
+        flush=True,
+    )
+    uvicorn.run(build_sandbox(env), host=options.host, port=options.port, log_level="warning")
     return 0
