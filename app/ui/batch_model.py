@@ -1,0 +1,390 @@
+"""The editor's table model: a thin Qt adapter over the domain :class:`Batch`.
+
+The rows live in the batch; this model only maps view rows to batch rows (an index permutation
+for sort and filter, so that a million rows never go through a proxy model), turns the batch's
+change sets into one ``dataChanged`` per contiguous range, and is the one place where edits
+reach the batch, so that every edit is undoable (``setData`` pushes a command) and journalled
+for crash recovery (``edited`` carries the journal entry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QUndoStack
+
+from app.domain.batch import Batch, IssueSeverity, RowData
+from app.store import autosave
+from app.ui.chunked import Steps
+from app.ui.columns import (
+    NUMERIC,
+    Column,
+    Field,
+    cell_text,
+    columns_for,
+    edit_text,
+    sort_key,
+    worst_severity,
+)
+from app.ui.row_filter import RowFilter
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: The forcing characters of a message cell (a tuple of ``ForcingChar``), for the delegate.
+FORCING_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The batch row behind a view row.
+BATCH_ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+# Translucent tints read well on light and dark palettes alike.
+SEVERITY_TINT = {
+    IssueSeverity.ERROR: QColor(220, 50, 47, 70),
+    IssueSeverity.WARNING: QColor(230, 160, 0, 70),
+}
+UCS2_TINT = QColor(38, 139, 210, 45)
+
+_FILTER_STRIDE = 4096
+
+
+class BatchModel(QAbstractTableModel):
+    totals_changed = Signal()
+    results_changed = Signal(object)  # set of batch rows whose result changed
+    rows_moved = Signal()  # rows were inserted or removed: batch row numbers shifted
+    edited = Signal(object)  # a journal entry (see app.store.autosave)
+
+    def __init__(self, batch: Batch, undo_stack: QUndoStack, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = undo_stack
+        self.read_only = False
+        self._batch = batch
+        self._columns = columns_for(batch.extra_columns)
+        self._order: list[int] | None = None  # view row -> batch row; None: identity
+        self._inverse: list[int] | None = None  # batch row -> view row (-1: hidden)
+        self.row_filter = RowFilter.ALL
+        self.sort_column = -1
+        self.sort_order = Qt.SortOrder.AscendingOrder
+
+    # -- the document ---------------------------------------------------------------------
+    @property
+    def batch(self) -> Batch:
+        return self._batch
+
+    @property
+    def columns(self) -> Sequence[Column]:
+        return self._columns
+
+    def set_batch(self, batch: Batch) -> None:
+        self.beginResetModel()
+        self._batch = batch
+        self._columns = columns_for(batch.extra_columns)
+        self._set_order(None)
+        self.row_filter = RowFilter.ALL
+        self.sort_column = -1
+        self.endResetModel()
+        self.totals_changed.emit()
+
+    def column_of(self, field: Field, extra: int = -1) -> int:
+        return next(i for i, c in enumerate(self._columns) if c.field is field and c.extra == extra)
+
+    # -- view rows and batch rows -------------------------------------------------------------
+    def batch_row(self, view_row: int) -> int:
+        return view_row if self._order is None else self._order[view_row]
+
+    def view_row(self, batch_row: int) -> int:
+        """The view row showing ``batch_row``, or -1 when the filter hides it."""
+        if self._order is None:
+            return batch_row if 0 <= batch_row < len(self._batch) else -1
+        if self._inverse is None:
+            inverse = [-1] * len(self._batch)
+            for view, row in enumerate(self._order):
+                inverse[row] = view
+            self._inverse = inverse
+        return self._inverse[batch_row] if 0 <= batch_row < len(self._inverse) else -1
+
+    def _set_order(self, order: list[int] | None) -> None:
+        self._order = order
+        self._inverse = None
+
+    # -- Qt's model interface ------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        if parent.isValid():
+            return 0
+        return len(self._batch) if self._order is None else len(self._order)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            row = self.batch_row(index.row())
+            return cell_text(self._batch, row, self._columns[index.column()])
+        if role == Qt.ItemDataRole.EditRole:
+            column = self._columns[index.column()]
+            row = self.batch_row(index.row())
+            return (edit_text if column.editable else cell_text)(self._batch, row, column)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(self.batch_row(index.row()), self._columns[index.column()])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if self._columns[index.column()].field in NUMERIC:
+                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(self.batch_row(index.row()), self._columns[index.column()])
+        if role == FORCING_ROLE:
+            if self._columns[index.column()].field is not Field.MESSAGE:
+                return None
+            return self._batch.result(self.batch_row(index.row())).analysis.forcing
+        if role == BATCH_ROW_ROLE:
+            return self.batch_row(index.row())
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return str(self.batch_row(section) + 1)
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._columns[section].tip or None
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._columns[index.column()].editable and not self.read_only:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        from app.ui.commands import SetCellCommand  # commands call back into this model
+
+        column = self._columns[index.column()] if index.isValid() else None
+        if role != Qt.ItemDataRole.EditRole or column is None or not column.editable:
+            return False
+        if self.read_only:
+            return False
+        row = self.batch_row(index.row())
+        old = edit_text(self._batch, row, column)
+        new = str(value)
+        if new == old:
+            return False
+        self.undo_stack.push(SetCellCommand(self, row, column, old, new))
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the visible rows by ``column`` (an index permutation; the file keeps its order).
+
+        ``column`` -1 goes back to the file's order.
+        """
+        self.sort_column, self.sort_order = column, order
+        rows = self._visible_rows()
+        if column >= 0:
+            key = sort_key(self._batch, self._columns[column])
+            rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self._reset_order(rows)
+
+    # -- filtering ---------------------------------------------------------------------------
+    def filter_steps(self, row_filter: RowFilter) -> Steps:
+        """The rows ``row_filter`` keeps, as a chunked job returning the batch rows in order."""
+        accepts = row_filter.accepts()
+        result = self._batch.result
+        total = len(self._batch)
+        rows: list[int] = []
+        for start in range(0, total, _FILTER_STRIDE):
+            end = min(start + _FILTER_STRIDE, total)
+            rows.extend(r for r in range(start, end) if accepts(result(r)))
+            yield end, total
+        return rows
+
+    def apply_filter(self, row_filter: RowFilter, rows: list[int]) -> None:
+        """Show ``rows`` (from :meth:`filter_steps`), in the current sort order."""
+        self.row_filter = row_filter
+        if self.sort_column >= 0:
+            key = sort_key(self._batch, self._columns[self.sort_column])
+            rows.sort(key=key, reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+        self._reset_order(rows)
+
+    def _visible_rows(self) -> list[int]:
+        if self.row_filter is RowFilter.ALL:
+            return list(range(len(self._batch)))
+        return sorted(self._order) if self._order is not None else list(range(len(self._batch)))
+
+    def _reset_order(self, rows: list[int]) -> None:
+        identity = self.row_filter is RowFilter.ALL and self.sort_column < 0
+        self.beginResetModel()
+        self._set_order(None if identity else rows)
+        self.endResetModel()
+
+    # -- edits (called by the undo commands, never directly by widgets) -----------------------
+    def write_cell(self, row: int, column: Column, value: str) -> None:
+        if column.field is Field.PHONE:
+            changed = self._batch.set_phone(row, value)
+            self.edited.emit(autosave.set_phone_op(row, value))
+        elif column.field is Field.MESSAGE:
+            changed = self._batch.set_message(row, value)
+            self.edited.emit(autosave.set_message_op(row, value))
+        else:
+            self._batch.set_extra(row, column.extra, value)
+            self.edited.emit(autosave.set_extra_op(row, column.extra, value))
+            changed = set()
+        self._rows_changed(changed | {row})
+
+    def write_messages(self, changes: Iterable[tuple[int, str]]) -> None:
+        """Set many messages at once: one change signal, one totals update."""
+        changed: set[int] = set()
+        for row, value in changes:
+            changed |= self._batch.set_message(row, value)
+            changed.add(row)
+            self.edited.emit(autosave.set_message_op(row, value))
+        self._rows_changed(changed)
+
+    def insert_batch_rows(self, row: int, rows: Sequence[RowData]) -> None:
+        """Insert ``rows`` before batch row ``row``; they show even under a filter."""
+        count = len(rows)
+        view = self._insert_position(row)
+        self.beginInsertRows(QModelIndex(), view, view + count - 1)
+        changed = self._batch.insert_rows(row, rows)
+        if self._order is not None:
+            shifted = [r + count if r >= row else r for r in self._order]
+            shifted[view:view] = range(row, row + count)
+            self._set_order(shifted)
+        self.endInsertRows()
+        self.edited.emit(autosave.insert_op(row, rows))
+        self.rows_moved.emit()
+        self._rows_changed(changed | set(range(row, row + count)))
+
+    def remove_batch_rows(self, row: int, count: int) -> list[RowData]:
+        """Remove ``count`` batch rows from ``row``; return them for an undo."""
+        end = row + count
+        if self._order is None:
+            self.beginRemoveRows(QModelIndex(), row, end - 1)
+            removed = self._batch.remove_rows(row, count)
+            self.endRemoveRows()
+        else:
+            removed = self._remove_permuted(row, count)
+        self.edited.emit(autosave.remove_op(row, count))
+        self.rows_moved.emit()
+        # A removed duplicate frees its partners: refresh what is on screen (the view only
+        # repaints the visible rows) and the totals.
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1)
+            )
+        self.totals_changed.emit()
+        return removed
+
+    def _remove_permuted(self, row: int, count: int) -> list[RowData]:
+        """Take the removed rows out of the view in contiguous runs, last first."""
+        assert self._order is not None
+        end = row + count
+        views = sorted((v for v in map(self.view_row, range(row, end)) if v >= 0), reverse=True)
+        for first, last in _runs_descending(views):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._order[first : last + 1]
+            self.endRemoveRows()
+        removed = self._batch.remove_rows(row, count)
+        self._set_order([r - count if r >= end else r for r in self._order])
+        return removed
+
+    def _insert_position(self, row: int) -> int:
+        """Where new rows inserted before batch row ``row`` go in the view."""
+        if self._order is None:
+            return row
+        before = self.view_row(row) if row < len(self._batch) else -1
+        if before >= 0:
+            return before
+        after = self.view_row(row - 1) if row > 0 else -1
+        return after + 1 if after >= 0 else len(self._order)
+
+    def _rows_changed(self, rows: set[int]) -> None:
+        """One ``dataChanged`` per contiguous run of view rows, then the totals."""
+        views = sorted(v for v in map(self.view_row, rows) if v >= 0)
+        last_column = len(self._columns) - 1
+        for first, last in _runs_ascending(views):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        self.totals_changed.emit()
+        if rows:
+            self.results_changed.emit(rows)
+
+    # -- loading -----------------------------------------------------------------------------
+    def begin_append(self, count: int) -> None:
+        """Announce ``count`` rows about to be appended by the loader (no filter while loading)."""
+        first = len(self._batch)
+        self.beginInsertRows(QModelIndex(), first, first + count - 1)
+
+    def end_append(self) -> None:
+        self.endInsertRows()
+        self.totals_changed.emit()
+
+    # -- presentation ------------------------------------------------------------------------
+    def _background(self, row: int, column: Column) -> QColor | None:
+        field = column.field
+        if field is Field.ISSUES:
+            severity = worst_severity(self._batch.result(row))
+            return None if severity is None else SEVERITY_TINT[severity]
+        if field is Field.PHONE or field is Field.MESSAGE:
+            issues = self._batch.result(row).issues
+            severities = [i.severity for i in issues if i.column == field.value]
+            if severities:
+                worst = min(severities, key=lambda s: s is not IssueSeverity.ERROR)
+                return SEVERITY_TINT[worst]
+        if field is Field.ENCODING and self._batch.result(row).analysis.encoding == "UCS-2":
+            return UCS2_TINT
+        return None
+
+    def _tooltip(self, row: int, column: Column) -> str | None:
+        result = self._batch.result(row)
+        field = column.field
+        if field is Field.MESSAGE or field is Field.ENCODING:
+            return message_tooltip(self._batch, row)
+        if field is Field.PHONE:
+            lines = [f"Sent to {result.e164}" if result.e164 else "Not a usable number"]
+            lines += [i.message for i in result.issues if i.column == "phone"]
+            return "\n".join(lines)
+        if field is Field.ISSUES:
+            return "\n".join(f"{i.severity.value.capitalize()}: {i.message}" for i in result.issues)
+        return None
+
+
+def message_tooltip(batch: Batch, row: int) -> str:
+    analysis = batch.result(row).analysis
+    parts = "part" if analysis.segments == 1 else "parts"
+    lines = [f"{analysis.encoding}, {analysis.units} units, {analysis.segments} {parts}"]
+    if analysis.forcing:
+        shown = []
+        for forcing in analysis.forcing[:8]:
+            if forcing.replacement is None:
+                shown.append(f"{forcing.char} (no GSM look-alike)")
+            else:
+                shown.append(f"{forcing.char} → {forcing.replacement or '(removed)'}")
+        more = len(analysis.forcing) - len(shown)
+        lines.append("Forces UCS-2: " + ", ".join(shown) + (f" and {more} more" if more else ""))
+        if any(f.replacement is not None for f in analysis.forcing):
+            lines.append("Right-click › Use GSM characters to fix it.")
+    return "\n".join(lines)
+
+
+def _runs_ascending(rows: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        elif not runs or runs[-1][1] != row:
+            runs.append((row, row))
+    return runs
+
+
+def _runs_descending(rows: list[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of ``rows`` (sorted descending), last run first."""
+    return [(a, b) for a, b in reversed(_runs_ascending(sorted(rows)))]

@@ -1,0 +1,62 @@
+"""Long work on the UI thread, a slice at a time, so that the window never freezes.
+
+A job is a generator: it does a little work per ``next()`` and yields ``(done, total)``; its
+return value is the result. The runner calls it from a zero-interval timer for at most
+``budget_ms`` per tick, then lets Qt paint and handle input. Used where the work reads the
+document (which lives on the UI thread): filtering, finding, scanning issues, planning fixes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+Steps = Generator[tuple[int, int], None, Any]
+
+#: Time one tick may take. Well under the 50 ms a user notices, with room for Qt's own work.
+DEFAULT_BUDGET_MS = 12.0
+
+
+class ChunkedJob(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)  # the generator's return value
+    cancelled = Signal()
+
+    def __init__(
+        self, steps: Steps, *, budget_ms: float = DEFAULT_BUDGET_MS, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._steps = steps
+        self._budget = budget_ms / 1000
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._tick)
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self._steps.close()
+            self.cancelled.emit()
+
+    def _tick(self) -> None:
+        deadline = time.perf_counter() + self._budget
+        step: tuple[int, int] | None = None
+        try:
+            while time.perf_counter() < deadline:
+                step = next(self._steps)
+        except StopIteration as stop:
+            self._timer.stop()
+            self.finished.emit(stop.value)
+            return
+        if step is not None:
+            self.progress.emit(*step)

@@ -1,0 +1,139 @@
+"""The editor's columns: the editable ones from the file, then the computed ones.
+
+Plain Python (no Qt): what each column shows, and the key it sorts by, for one batch row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.domain.batch import Batch, IssueSeverity, RowResult
+
+
+class Field(StrEnum):
+    PHONE = "phone"
+    MESSAGE = "message"
+    EXTRA = "extra"
+    COUNTRY = "country"
+    ENCODING = "encoding"
+    SEGMENTS = "segments"
+    LAST_SEGMENT = "last_segment"
+    COST = "cost"
+    ISSUES = "issues"
+
+
+EDITABLE = frozenset({Field.PHONE, Field.MESSAGE, Field.EXTRA})
+NUMERIC = frozenset({Field.SEGMENTS, Field.LAST_SEGMENT, Field.COST})
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: Field
+    title: str
+    extra: int = -1  # index among the extra columns, for Field.EXTRA
+    tip: str = ""
+
+    @property
+    def editable(self) -> bool:
+        return self.field in EDITABLE
+
+
+COMPUTED = (
+    Column(Field.COUNTRY, "Country", tip="Country of the number (ISO code)"),
+    Column(Field.ENCODING, "Encoding", tip="GSM-7, or UCS-2 when a character forces it"),
+    Column(Field.SEGMENTS, "Segments", tip="SMS parts the message is sent as"),
+    Column(Field.LAST_SEGMENT, "Last part", tip="Units used in the last part, of what it holds"),
+    Column(Field.COST, "Cost", tip="Segments × the price for the country"),
+    Column(Field.ISSUES, "Issues", tip="Problems found in the row"),
+)
+
+
+def columns_for(extra_columns: tuple[str, ...]) -> list[Column]:
+    return [
+        Column(Field.PHONE, "Phone", tip="The recipient's number"),
+        Column(Field.MESSAGE, "Message", tip="The text sent to the recipient"),
+        *(Column(Field.EXTRA, name, extra=i) for i, name in enumerate(extra_columns)),
+        *COMPUTED,
+    ]
+
+
+def cell_text(batch: Batch, row: int, column: Column) -> str:
+    """What a cell shows (line feeds in a message are shown as ↵)."""
+    field = column.field
+    if field is Field.PHONE:
+        return batch.phone(row)
+    if field is Field.MESSAGE:
+        return batch.message(row).replace("\n", "↵")
+    if field is Field.EXTRA:
+        return _extra(batch, row, column.extra)
+    return _computed_text(batch, batch.result(row), field)
+
+
+def edit_text(batch: Batch, row: int, column: Column) -> str:
+    if column.field is Field.PHONE:
+        return batch.phone(row)
+    if column.field is Field.MESSAGE:
+        return batch.message(row)
+    return _extra(batch, row, column.extra)
+
+
+def _extra(batch: Batch, row: int, index: int) -> str:
+    extras = batch.extras(row)
+    return extras[index] if index < len(extras) else ""
+
+
+def _computed_text(batch: Batch, result: RowResult, field: Field) -> str:
+    analysis = result.analysis
+    if field is Field.COUNTRY:
+        return result.region or "—"
+    if field is Field.ENCODING:
+        return analysis.encoding
+    if field is Field.SEGMENTS:
+        return str(analysis.segments)
+    if field is Field.LAST_SEGMENT:
+        return f"{analysis.segment_units[-1]}/{analysis.segment_capacity}"
+    if field is Field.COST:
+        return batch.settings.prices.format(result.cost)
+    return issues_text(result)
+
+
+def issues_text(result: RowResult) -> str:
+    if not result.issues:
+        return ""
+    first = result.issues[0].message
+    more = len(result.issues) - 1
+    return f"{first} (+{more} more)" if more else first
+
+
+def worst_severity(result: RowResult) -> IssueSeverity | None:
+    severities = {i.severity for i in result.issues}
+    if IssueSeverity.ERROR in severities:
+        return IssueSeverity.ERROR
+    return IssueSeverity.WARNING if severities else None
+
+
+_SEVERITY_RANK = {IssueSeverity.ERROR: 0, IssueSeverity.WARNING: 1, None: 2}
+
+
+def sort_key(batch: Batch, column: Column) -> Callable[[int], Any]:
+    """The key of a batch row when sorting by ``column``."""
+    field = column.field
+    if field is Field.PHONE:
+        return batch.phone
+    if field is Field.MESSAGE:
+        return batch.message
+    if field is Field.EXTRA:
+        return lambda row: _extra(batch, row, column.extra)
+    result = batch.result
+    keys: dict[Field, Callable[[int], Any]] = {
+        Field.COUNTRY: lambda row: result(row).region or "",
+        Field.ENCODING: lambda row: result(row).analysis.encoding,
+        Field.SEGMENTS: lambda row: result(row).analysis.segments,
+        Field.LAST_SEGMENT: lambda row: result(row).analysis.segment_units[-1],
+        Field.COST: lambda row: result(row).cost,
+        Field.ISSUES: lambda row: _SEVERITY_RANK[worst_severity(result(row))],
+    }
+    return keys[field]

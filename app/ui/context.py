@@ -1,0 +1,34 @@
+"""What the composition root hands the window: settings, recovery files, accounts, HTTP.
+
+Plain Python (no Qt), so that ``app.main`` builds it without loading Qt for headless commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from app.domain.batch import BatchSettings
+from app.domain.campaign import Capabilities
+from app.providers.base import Account, Provider
+from app.store.autosave import Autosave
+from app.store.settings import AppSettings, SettingsStore
+
+
+@dataclass
+class AppContext:
+    settings_store: SettingsStore
+    settings: AppSettings
+    autosave: Autosave
+    accounts: Sequence[Account]  # the built-in sandbox accounts first
+    batch_settings: Callable[[AppSettings], BatchSettings]
+    make_provider: Callable[[Account], Provider]
+    capabilities: Callable[[str], Capabilities | None]  # None: the adapter is not installed
+    aclose: Callable[[], Awaitable[None]]  # closes the HTTP client
+
+    def account(self, provider: str) -> Account:
+        """The account for ``provider``, or the first one when there is none for it."""
+        return next((a for a in self.accounts if a.provider == provider), self.accounts[0])
+
+    def save_settings(self) -> None:
+        self.settings_store.save(self.settings)
