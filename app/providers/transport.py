@@ -91,6 +91,20 @@ def redact_url(url: httpx.URL) -> str:
     return str(safe)
 
 
+class _RedactHttpxLog(logging.Filter):
+    """httpx logs every request's full URL at INFO: mask it as our own log does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactHttpxLog())
+
+
 def make_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The application's HTTP client; ``transport`` lets the in-process sandbox plug in."""
     return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, follow_redirects=False)
