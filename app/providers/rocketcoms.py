@@ -330,7 +330,7 @@ class RocketComsProvider(Provider):
             headers=headers,
         )
         if response.status_code >= 400:
-            raise self._error(response)
+            raise self._error(response, idempotent=idempotent)
         return response
 
     def _authorization(self) -> str:
@@ -341,7 +341,8 @@ class RocketComsProvider(Provider):
         pair = f"{credentials.get('api_key', '')}:{credentials.get('api_secret', '')}"
         return "Basic " + base64.b64encode(pair.encode()).decode()
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def _error(self, response: httpx.Response, *, idempotent: bool) -> ProviderError:
+        """The error for a refused call; a 5xx to a create may have been processed first."""
         status = response.status_code
         code, text = _error_fields(response)
         cls = ERRORS.get(code or "") or HTTP_ERRORS.get(status)
@@ -356,6 +357,8 @@ class RocketComsProvider(Provider):
         }
         if cls is RateLimited:
             return RateLimited(sentence, retry_after=retry_after_seconds(response), **common)
+        if cls is TransientError:
+            return TransientError(sentence, ambiguous=not idempotent, **common)
         return cls(sentence, **common)
 
     # -- mapping ------------------------------------------------------------------------------
