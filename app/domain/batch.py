@@ -1,21 +1,44 @@
 """The batch: the document behind the editor, with per-row analysis and running totals.
 
-Rows are stored column-wise (lists of strings) so a million rows stay compact. Analysis is
-cached per distinct message text; totals are updated incrementally, so an edit of one row
-costs O(1) (plus the rows sharing its number, for the duplicate check), never a rescan.
-CONTRACT STUB: to be implemented; the signatures below are the agreed API, used by the UI.
+Rows are stored column-wise (lists of strings, arrays of small integers) so a million rows stay
+compact. Analysis is cached per distinct message text; totals are updated incrementally, so an
+edit of one row costs O(1) (plus the rows sharing its number, for the duplicate check), never a
+rescan.
+
+Rules, in one place for the editor, ``load_batch`` and the streaming :func:`summarize`:
+
+* Every row counts in the totals (rows, segments, cost), also one with errors: the totals say
+  what the file as written would cost. A row whose number has no known country is priced at
+  the table's fallback and counted under :data:`UNKNOWN_REGION`.
+* ``errors`` / ``warnings`` count rows with at least one issue of that severity.
+* ``row.duplicate`` marks every row whose valid number (compared in E.164) is on another row
+  too; invalid numbers already carry an error and are not compared.
+
+Rows have a stable id besides their position, so the duplicate groups survive inserts and
+removals without renumbering; positions are found from ids only for the few partners of a
+changed row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import locale
+import os
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
 
-from app.domain.csvfile import CsvLayout
+from app.domain.csvfile import CsvFileError, CsvLayout, RowChunk, read_chunks, sniff, write_rows
+from app.domain.links import analyze_as_sent
+from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
 from app.domain.pricing import PriceTable
 from app.domain.sms import SmsAnalysis
+
+UNKNOWN_REGION = "ZZ"  # libphonenumber's code for "no region": the by_country key of such rows
+FALLBACK_REGION = "US"
 
 
 class IssueCode(StrEnum):
@@ -86,62 +109,600 @@ class RowData:
     problem: str | None = None  # the CSV problem of a malformed row
 
 
+def default_region(environ: Mapping[str, str] | None = None) -> str:
+    """The region assumed for numbers written without a country code, when the operator has
+    not chosen one: the territory of the telephone locale (``LC_ALL``, ``LC_TELEPHONE``,
+    ``LANG``, e.g. ``en_GB.UTF-8`` -> ``GB``), else the system locale's, else ``US``."""
+    env = os.environ if environ is None else environ
+    candidates = [env.get(name, "") for name in ("LC_ALL", "LC_TELEPHONE", "LANG")]
+    if environ is None:
+        candidates.append(locale.getlocale()[0] or "")
+    for value in candidates:
+        territory = value.split(".")[0].split("@")[0].rpartition("_")[2]
+        if len(territory) == 2 and territory.isalpha() and territory.isupper():
+            return territory
+    return FALLBACK_REGION
+
+
+# -- per-text and per-number facts, shared by the batch and the streaming summary ------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A distinct message text with its analysis and its message issue, if any."""
+
+    text: str
+    analysis: SmsAnalysis
+    issue: RowIssue | None
+
+
+class _Texts:
+    """Analysis cached per distinct message text (campaigns repeat one text a lot)."""
+
+    def __init__(self, settings: BatchSettings) -> None:
+        self._short_links = settings.short_link_length
+        self._cap = settings.segment_cap
+        self._cache: dict[str, _Text] = {}
+
+    def get(self, text: str) -> _Text:
+        entry = self._cache.get(text)
+        if entry is None:
+            entry = self._cache[text] = self._analyse(text)
+        return entry
+
+    def _analyse(self, text: str) -> _Text:
+        analysis = analyze_as_sent(text, self._short_links)
+        issue = None
+        if not text.strip():
+            issue = RowIssue(
+                IssueCode.MESSAGE_EMPTY, IssueSeverity.ERROR, "message", "The message is empty."
+            )
+        elif analysis.segments > self._cap:
+            issue = RowIssue(
+                IssueCode.MESSAGE_TOO_LONG,
+                IssueSeverity.ERROR,
+                "message",
+                f"The message needs {analysis.segments} segments; the limit is {self._cap}.",
+            )
+        return _Text(text, analysis, issue)
+
+
+class _Prices:
+    def __init__(self, table: PriceTable) -> None:
+        self._table = table
+        self._cache: dict[str | None, int] = {}
+
+    def get(self, region: str | None) -> int:
+        price = self._cache.get(region)
+        if price is None:
+            price = self._cache[region] = self._table.price(region)
+        return price
+
+
+# A row's phone in one small integer: how it is stored per row, and what decides its issues.
+_VALID_MOBILE, _VALID_OTHER, _POSSIBLE, _INVALID, _NOT_A_NUMBER = range(5)
+_CODE_OF_KIND = {
+    PhoneKind.POSSIBLE: _POSSIBLE,
+    PhoneKind.INVALID: _INVALID,
+    PhoneKind.NOT_A_NUMBER: _NOT_A_NUMBER,
+}
+
+
+def _phone_code(kind: PhoneKind, is_mobile: bool | None) -> int:
+    if kind is PhoneKind.VALID:
+        return _VALID_MOBILE if is_mobile else _VALID_OTHER
+    return _CODE_OF_KIND[kind]
+
+
+def _row_flags(code: int, text: _Text, malformed: bool) -> tuple[bool, bool]:
+    """(has an error, has a warning other than row.duplicate)."""
+    return code > _VALID_OTHER or text.issue is not None or malformed, code == _VALID_OTHER
+
+
+def _phone_issue(
+    raw: str, code: int, e164: str | None, region: str | None, default: str
+) -> RowIssue | None:
+    shown = raw.strip()
+    if code == _VALID_MOBILE:
+        return None
+    if code == _VALID_OTHER:
+        return RowIssue(
+            IssueCode.PHONE_NOT_MOBILE,
+            IssueSeverity.WARNING,
+            "phone",
+            f"{e164} is not a mobile number, so it may not receive SMS.",
+        )
+    if not shown:
+        reason = "The phone number is missing."
+    elif code == _NOT_A_NUMBER:
+        reason = f"'{shown}' is not a phone number."
+    else:
+        where = f" for {region}" if region else ""
+        reason = (
+            f"'{shown}' has the wrong number of digits{where}."
+            if code == _INVALID
+            else f"'{shown}' is not a number in use{where}."
+        )
+        if not shown.startswith(("+", "00")):
+            reason = reason[:-1] + f" (read as a {default} number: add the country code if not)."
+    return RowIssue(IssueCode.PHONE_INVALID, IssueSeverity.ERROR, "phone", reason)
+
+
+def _duplicate_issue(e164: str, lines: list[int]) -> RowIssue:
+    shown = [str(n) for n in sorted(n for n in lines if n)][:3]
+    others = len(lines) - len(shown)
+    if not shown:
+        where = "on another row" if len(lines) == 1 else f"on {len(lines)} other rows"
+    elif len(lines) == 1:
+        where = f"on line {shown[0]}"
+    else:
+        listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if others == 0 else ", ".join(shown)
+        where = f"on lines {listed}" + (f" and {others} more rows" if others else "")
+    return RowIssue(
+        IssueCode.ROW_DUPLICATE, IssueSeverity.WARNING, "phone", f"{e164} is also {where}."
+    )
+
+
+class _Tally:
+    """Running totals. ``add`` takes ``rows`` rows of one kind (negative to take them away)."""
+
+    def __init__(self, prices: _Prices) -> None:
+        self._prices = prices
+        self.rows = self.segments = self.cost = self.errors = self.plain_warnings = 0
+        self.duplicate_warnings = 0  # rows with a mobile number that is on other rows too
+        self.by_country: dict[str, list[int]] = {}
+
+    def add(self, region: str | None, code: int, text: _Text, malformed: bool, rows: int) -> None:
+        segments = text.analysis.segments * rows
+        cost = segments * self._prices.get(region)
+        error, warning = _row_flags(code, text, malformed)
+        self.rows += rows
+        self.segments += segments
+        self.cost += cost
+        self.errors += rows * error
+        self.plain_warnings += rows * warning
+        country = self.by_country.get(region or UNKNOWN_REGION)
+        if country is None:
+            country = self.by_country[region or UNKNOWN_REGION] = [0, 0, 0]
+        country[0] += rows
+        country[1] += segments
+        country[2] += cost
+
+    def totals(self, currency: str) -> Totals:
+        return Totals(
+            rows=self.rows,
+            segments=self.segments,
+            cost=self.cost,
+            currency=currency,
+            errors=self.errors,
+            warnings=self.plain_warnings + self.duplicate_warnings,
+            by_country={
+                region: CountryTotals(*values)
+                for region, values in sorted(self.by_country.items())
+                if values[0]
+            },
+        )
+
+
+# -- the document --------------------------------------------------------------------------
+
+
 @dataclass
 class Batch:
     settings: BatchSettings
     layout: CsvLayout | None = None
     extra_columns: tuple[str, ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        self._phones: list[str] = []
+        self._messages: list[str] = []  # the cached _Text's own string: repeats share memory
+        self._extras: list[list[str]] = [[] for _ in self.extra_columns]
+        self._ids = array("q")
+        self._ids_are_positions = True  # ids[i] == i until rows are inserted or removed
+        self._next_id = 0
+        self._line_of_id = array("l")
+        self._problem_of_id: dict[int, str] = {}
+        self._overflow_of_id: dict[int, tuple[str, ...]] = {}  # fields beyond the columns
+        self._codes = array("B")
+        self._e164: list[str | None] = []
+        self._regions: list[str | None] = []
+        # valid E.164 -> id of its row, or the ids of all its rows when there are several
+        self._groups: dict[str, int | list[int]] = {}
+        self.last_removal_changed: set[int] = set()
+        self._configure()
+
+    def _configure(self) -> None:
+        self._checker = PhoneChecker(self.settings.default_region)
+        self._texts = _Texts(self.settings)
+        self._prices = _Prices(self.settings.prices)
+        self._tally = _Tally(self._prices)
+
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:
-        raise NotImplementedError
+        return len(self._phones)
 
     def phone(self, row: int) -> str:
-        raise NotImplementedError
+        return self._phones[row]
 
     def message(self, row: int) -> str:
-        raise NotImplementedError
+        return self._messages[row]
 
     def extras(self, row: int) -> tuple[str, ...]:
-        raise NotImplementedError
+        values = tuple(column[row] for column in self._extras)
+        return values + self._overflow_of_id.get(self._ids[row], ())
 
     def line(self, row: int) -> int:
-        raise NotImplementedError
+        return self._line_of_id[self._ids[row]]
+
+    def problem(self, row: int) -> str | None:
+        return self._problem_of_id.get(self._ids[row])
 
     def row_data(self, row: int) -> RowData:
-        raise NotImplementedError
+        return RowData(
+            self._phones[row],
+            self._messages[row],
+            self.extras(row),
+            self.line(row),
+            self.problem(row),
+        )
 
     def result(self, row: int) -> RowResult:
-        raise NotImplementedError
+        code, e164, region = self._codes[row], self._e164[row], self._regions[row]
+        text = self._texts.get(self._messages[row])
+        issues: list[RowIssue] = []
+        problem = self.problem(row)
+        if problem is not None:
+            issues.append(RowIssue(IssueCode.ROW_MALFORMED, IssueSeverity.ERROR, None, problem))
+        phone_issue = _phone_issue(
+            self._phones[row], code, e164, region, self.settings.default_region
+        )
+        if phone_issue is not None:
+            issues.append(phone_issue)
+        if text.issue is not None:
+            issues.append(text.issue)
+        partners = self._partner_ids(row)
+        if partners and e164 is not None:
+            issues.append(_duplicate_issue(e164, [self._line_of_id[p] for p in partners]))
+        issues.sort(key=lambda issue: issue.severity is not IssueSeverity.ERROR)
+        cost = text.analysis.segments * self._prices.get(region)
+        return RowResult(e164, region, text.analysis, cost, tuple(issues))
 
     @property
     def totals(self) -> Totals:
-        raise NotImplementedError
+        return self._tally.totals(self.settings.prices.currency)
+
+    def file_rows(self) -> Iterator[tuple[str, ...]]:
+        """Every row as the fields of a file in ``layout``'s column order, for saving.
+
+        A row with more fields than the columns keeps them at the end; a short one is padded.
+        """
+        layout = self.layout or _new_file_layout(self.extra_columns)
+        phone_at, message_at = layout.phone_column, layout.message_column
+        for row in range(len(self)):
+            values = self.extras(row)
+            extras = iter(values)
+            width = max(len(layout.columns), 2 + len(values))
+            yield tuple(
+                self._phones[row]
+                if i == phone_at
+                else self._messages[row]
+                if i == message_at
+                else next(extras, "")
+                for i in range(width)
+            )
 
     # -- editing: each returns the rows whose result changed (duplicates partners too) ---
     def set_phone(self, row: int, value: str) -> set[int]:
-        raise NotImplementedError
+        self._count(row, -1)
+        partners = self._leave_group(row)
+        self._phones[row] = value
+        self._store_verdict(row, self._checker.check(value))
+        partners |= self._join_group(row)
+        self._count(row, +1)
+        return {row} | self._positions(partners)
 
     def set_message(self, row: int, value: str) -> set[int]:
-        raise NotImplementedError
+        self._count(row, -1)
+        self._messages[row] = self._texts.get(value).text
+        self._count(row, +1)
+        return {row}
 
     def set_extra(self, row: int, column: int, value: str) -> None:
-        raise NotImplementedError
+        self._extras[column][row] = value
 
     def insert_rows(self, row: int, rows: Sequence[RowData]) -> set[int]:
-        raise NotImplementedError
+        if not rows:
+            return set()
+        verdicts = self._checker.check_many([data.phone for data in rows])
+        new_ids = array("q", range(self._next_id, self._next_id + len(rows)))
+        self._next_id += len(rows)
+        self._ids_are_positions = False
+        self._phones[row:row] = [data.phone for data in rows]
+        self._messages[row:row] = [self._texts.get(data.message).text for data in rows]
+        width = len(self._extras)
+        for index, column in enumerate(self._extras):
+            column[row:row] = [_padded(data.extras, width)[index] for data in rows]
+        self._ids[row:row] = new_ids
+        self._line_of_id.extend([data.line for data in rows])
+        self._codes[row:row] = array("B", bytes(len(rows)))
+        self._e164[row:row] = [None] * len(rows)
+        self._regions[row:row] = [None] * len(rows)
+        partners: set[int] = set()
+        for offset, (data, verdict, row_id) in enumerate(zip(rows, verdicts, new_ids, strict=True)):
+            if data.problem:
+                self._problem_of_id[row_id] = data.problem
+            if len(data.extras) > width:
+                self._overflow_of_id[row_id] = data.extras[width:]
+            self._store_verdict(row + offset, verdict)
+            partners |= self._join_group(row + offset)
+            self._count(row + offset, +1)
+        return set(range(row, row + len(rows))) | self._positions(partners)
 
     def remove_rows(self, row: int, count: int) -> list[RowData]:
-        """Remove and return the rows, so that an undo can insert them back."""
-        raise NotImplementedError
+        """Remove and return the rows, so that an undo can insert them back.
+
+        The rows left whose result changed (their duplicate partner went) are then in
+        :attr:`last_removal_changed`, as positions after the removal.
+        """
+        stop = min(row + count, len(self))
+        removed = [self.row_data(i) for i in range(row, stop)]
+        removed_ids = set(self._ids[row:stop])
+        partners: set[int] = set()
+        for index in range(row, stop):
+            self._count(index, -1)
+            partners |= self._leave_group(index)
+        for row_id in removed_ids:
+            self._problem_of_id.pop(row_id, None)
+            self._overflow_of_id.pop(row_id, None)
+        for column in (
+            self._phones,
+            self._messages,
+            self._ids,
+            self._codes,
+            self._e164,
+            self._regions,
+            *self._extras,
+        ):
+            del column[row:stop]
+        self._ids_are_positions = False
+        self.last_removal_changed = self._positions(partners - removed_ids)
+        return removed
 
     def append_rows(self, rows: Iterable[RowData]) -> None:
         """Bulk append while loading (no per-row change sets)."""
-        raise NotImplementedError
+        rows = list(rows)
+        width = len(self._extras)
+        self._append_columns(
+            phones=[data.phone for data in rows],
+            messages=[data.message for data in rows],
+            extras=[[_padded(data.extras, width)[i] for data in rows] for i in range(width)],
+            lines=[data.line for data in rows],
+            problems={i: data.problem for i, data in enumerate(rows) if data.problem},
+            overflow={
+                i: data.extras[width:] for i, data in enumerate(rows) if len(data.extras) > width
+            },
+        )
 
     def set_settings(self, settings: BatchSettings) -> None:
         """Change region, prices, short links or cap; recomputes every row."""
-        raise NotImplementedError
+        recheck = settings.default_region != self.settings.default_region
+        duplicate_warnings = self._tally.duplicate_warnings
+        self.settings = settings
+        self._configure()
+        if recheck:
+            self._groups.clear()
+            for row, verdict in enumerate(self._check_all(self._phones)):
+                self._store_verdict(row, verdict)
+                self._join_group(row)
+        else:
+            self._tally.duplicate_warnings = duplicate_warnings
+        for row in range(len(self)):
+            self._count(row, +1)
+
+    # -- loading ------------------------------------------------------------------------
+    def append_chunk(self, chunk: RowChunk) -> None:
+        """Append the rows of a parsed CSV chunk, in the layout's column order."""
+        layout = self.layout
+        if layout is None:
+            raise ValueError("append_chunk needs the batch's layout")
+        phone_at, message_at = layout.phone_column, layout.message_column
+        others = [i for i in range(len(layout.columns)) if i not in (phone_at, message_at)]
+        rows = chunk.rows
+        short = chunk.problems and any(len(r) < len(layout.columns) for r in rows)
+        if short:
+            rows = [r + [""] * (len(layout.columns) - len(r)) for r in rows]
+        overflow = {
+            i: tuple(rows[i][len(layout.columns) :])
+            for i in chunk.problems
+            if len(rows[i]) > len(layout.columns)
+        }
+        self._append_columns(
+            phones=[r[phone_at] for r in rows],
+            messages=[r[message_at] for r in rows],
+            extras=[[r[i] for r in rows] for i in others],
+            lines=chunk.lines,
+            problems=chunk.problems,
+            overflow=overflow,
+        )
+
+    def _append_columns(
+        self,
+        *,
+        phones: list[str],
+        messages: list[str],
+        extras: list[list[str]],
+        lines: list[int],
+        problems: Mapping[int, str],
+        overflow: Mapping[int, tuple[str, ...]],
+    ) -> None:
+        start = len(self)
+        count = len(phones)
+        verdicts = self._checker.check_many(phones)
+        text_of = self._texts.get
+        self._phones.extend(phones)
+        self._messages.extend([text_of(m).text for m in messages])
+        for column, values in zip(self._extras, extras, strict=True):
+            column.extend(values)
+        if self._ids_are_positions and self._next_id != start:
+            self._ids_are_positions = False
+        first_id = self._next_id
+        self._ids.extend(range(first_id, first_id + count))
+        self._next_id += count
+        self._line_of_id.extend(lines)
+        for offset, problem in problems.items():
+            self._problem_of_id[first_id + offset] = problem
+        for offset, fields in overflow.items():
+            self._overflow_of_id[first_id + offset] = fields
+        self._codes.extend(bytes(count))
+        self._e164.extend([None] * count)
+        self._regions.extend([None] * count)
+        store, join, add = self._store_verdict, self._join_group, self._count
+        for row, verdict in enumerate(verdicts, start):
+            store(row, verdict)
+            join(row)
+            add(row, +1)
+
+    def _check_all(self, phones: list[str]) -> list[PhoneVerdict]:
+        verdicts: list[PhoneVerdict] = []
+        for start in range(0, len(phones), _CHECK_CHUNK):
+            verdicts.extend(self._checker.check_many(phones[start : start + _CHECK_CHUNK]))
+        return verdicts
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _store_verdict(self, row: int, verdict: PhoneVerdict) -> None:
+        self._codes[row] = _phone_code(verdict.kind, verdict.is_mobile)
+        self._e164[row] = verdict.e164 if verdict.kind is PhoneKind.VALID else None
+        self._regions[row] = verdict.region
+
+    def _count(self, row: int, sign: int) -> None:
+        """Add (``sign`` +1) or take away (-1) the row's share of the totals."""
+        self._tally.add(
+            self._regions[row],
+            self._codes[row],
+            self._texts.get(self._messages[row]),
+            self._ids[row] in self._problem_of_id,
+            sign,
+        )
+
+    def _join_group(self, row: int) -> set[int]:
+        """Put the row in the group of its number; the ids of the partners it joins."""
+        e164 = self._e164[row]
+        if e164 is None:
+            return set()
+        row_id = self._ids[row]
+        mobile = self._codes[row] == _VALID_MOBILE
+        group = self._groups.get(e164)
+        if group is None:
+            self._groups[e164] = row_id
+            return set()
+        if isinstance(group, int):
+            self._groups[e164] = [group, row_id]
+            self._tally.duplicate_warnings += 2 * mobile
+            return {group}
+        group.append(row_id)
+        self._tally.duplicate_warnings += mobile
+        return set(group) - {row_id}
+
+    def _leave_group(self, row: int) -> set[int]:
+        """Take the row out of the group of its number; the ids of the partners it leaves."""
+        e164 = self._e164[row]
+        if e164 is None:
+            return set()
+        row_id = self._ids[row]
+        mobile = self._codes[row] == _VALID_MOBILE
+        group = self._groups[e164]
+        if isinstance(group, int):
+            del self._groups[e164]
+            return set()
+        group.remove(row_id)
+        if len(group) == 1:
+            self._groups[e164] = group[0]
+            self._tally.duplicate_warnings -= 2 * mobile
+        else:
+            self._tally.duplicate_warnings -= mobile
+        return set(group)
+
+    def _partner_ids(self, row: int) -> list[int]:
+        e164 = self._e164[row]
+        group = None if e164 is None else self._groups.get(e164)
+        if not isinstance(group, list):
+            return []
+        row_id = self._ids[row]
+        return [p for p in group if p != row_id]
+
+    def _positions(self, ids: set[int]) -> set[int]:
+        return set(self._positions_of(list(ids)))
+
+    def _positions_of(self, ids: list[int]) -> list[int]:
+        """Positions of rows from their ids: direct until rows move, then a search in C."""
+        if self._ids_are_positions:
+            return ids
+        if len(ids) <= 8:
+            return [self._ids.index(row_id) for row_id in ids]
+        wanted = set(ids)
+        return [row for row, row_id in enumerate(self._ids) if row_id in wanted]
+
+
+_CHECK_CHUNK = 20_000
+
+
+def _padded(values: tuple[str, ...], width: int) -> tuple[str, ...]:
+    return values + ("",) * (width - len(values)) if len(values) < width else values
+
+
+def _new_file_layout(extra_columns: tuple[str, ...]) -> CsvLayout:
+    """How a batch that was not read from a file is saved: UTF-8 with a BOM (so that Excel
+    reads it as UTF-8), commas, CRLF, a header."""
+    return CsvLayout(
+        encoding="utf-8-sig",
+        delimiter=",",
+        has_header=True,
+        columns=("phone", "message", *extra_columns),
+        phone_column=0,
+        message_column=1,
+        newline="\r\n",
+    )
+
+
+def save_batch(batch: Batch, path: Path) -> None:
+    """Write the batch to ``path`` in the layout it was read with (atomically)."""
+    write_rows(path, batch.layout or _new_file_layout(batch.extra_columns), batch.file_rows())
+
+
+# -- loading a file ---------------------------------------------------------------------------
+
+
+class BatchLoader:
+    """Reads a file into :attr:`batch` one chunk (about a megabyte) at a time.
+
+    The editor can show the first rows after the first :meth:`load_next` while the rest loads,
+    calling it from its event loop between paints; or a worker thread runs :func:`load_batch`.
+    Not thread-safe: read the batch from the thread that loads it, or after loading ends.
+    Raises :class:`CsvFileError` (from the constructor or :meth:`load_next`).
+    """
+
+    def __init__(self, path: Path, settings: BatchSettings, *, block_bytes: int = 1 << 20) -> None:
+        self.layout = sniff(path)
+        skip = (self.layout.phone_column, self.layout.message_column)
+        extra = tuple(c for i, c in enumerate(self.layout.columns) if i not in skip)
+        self.batch = Batch(settings, self.layout, extra)
+        self.bytes_total = path.stat().st_size
+        self.bytes_read = 0
+        self.finished = False
+        self._chunks = read_chunks(path, self.layout, block_bytes=block_bytes)
+
+    def load_next(self) -> bool:
+        """Append the next chunk of rows; False (and :attr:`finished`) once the file is read."""
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self.finished = True
+            self.bytes_read = self.bytes_total
+            if not len(self.batch):
+                raise CsvFileError("The file has no data rows.")
+            return False
+        self.batch.append_chunk(chunk)
+        self.bytes_read = chunk.bytes_read
+        return True
 
 
 def load_batch(
@@ -154,4 +715,59 @@ def load_batch(
     """Read a CSV file into a batch. ``progress(bytes_read, bytes_total)``; returns early when
     ``cancelled()`` turns true (raise nothing, the caller discards the batch); raises
     :class:`~app.domain.csvfile.CsvFileError` when the file cannot be used."""
-    raise NotImplementedError
+    loader = BatchLoader(path, settings)
+    while not (cancelled is not None and cancelled()) and loader.load_next():
+        if progress is not None:
+            progress(loader.bytes_read, loader.bytes_total)
+    if progress is not None and loader.finished:
+        progress(loader.bytes_total, loader.bytes_total)
+    return loader.batch
+
+
+_SUMMARY_KEY = itemgetter(2, 0, 3)  # (region, kind, is_mobile) of a PhoneVerdict
+_E164 = itemgetter(1)
+_IS_MOBILE = itemgetter(3)
+
+
+def summarize(
+    path: Path, settings: BatchSettings, *, progress: Callable[[int, int], None] | None = None
+) -> Totals:
+    """The totals :func:`load_batch` would give, without keeping the rows.
+
+    Rows are counted by (country, phone kind, message) with :class:`collections.Counter`
+    (which counts in C), then each distinct combination is analysed and priced once; the
+    valid mobile numbers are counted the same way to find duplicates.
+    """
+    layout = sniff(path)
+    bytes_total = path.stat().st_size
+    checker = PhoneChecker(settings.default_region)
+    texts = _Texts(settings)
+    tally = _Tally(_Prices(settings.prices))
+    kinds: Counter[tuple[tuple[str | None, PhoneKind, bool | None], str]] = Counter()
+    broken: Counter[tuple[tuple[str | None, PhoneKind, bool | None], str]] = Counter()
+    mobiles: Counter[str] = Counter()
+    phone_at, message_at = layout.phone_column, layout.message_column
+    for chunk in read_chunks(path, layout):
+        rows = chunk.rows
+        if chunk.problems:
+            rows = [r + [""] * (len(layout.columns) - len(r)) for r in rows]
+        verdicts = checker.check_many([r[phone_at] for r in rows])
+        messages = [r[message_at] for r in rows]
+        mobiles.update(map(_E164, filter(_IS_MOBILE, verdicts)))
+        if chunk.problems:
+            for index in chunk.problems:
+                broken[_SUMMARY_KEY(verdicts[index]), messages[index]] += 1
+            keep = [i for i in range(len(rows)) if i not in chunk.problems]
+            verdicts = [verdicts[i] for i in keep]
+            messages = [messages[i] for i in keep]
+        kinds.update(zip(map(_SUMMARY_KEY, verdicts), messages, strict=True))
+        if progress is not None:
+            progress(chunk.bytes_read, bytes_total)
+    if not kinds and not broken:
+        raise CsvFileError("The file has no data rows.")
+    for malformed, counter in ((False, kinds), (True, broken)):
+        for ((region, kind, is_mobile), message), rows_of_kind in counter.items():
+            code = _phone_code(kind, is_mobile)
+            tally.add(region, code, texts.get(message), malformed, rows_of_kind)
+    tally.duplicate_warnings = sum(n for n in mobiles.values() if n > 1)
+    return tally.totals(settings.prices.currency)
