@@ -105,21 +105,25 @@ class Rejected(Exception):
 
 # -- audiences and outcomes ------------------------------------------------------------------
 class Audience:
-    """The contacts of one saved audience, with failures counted lazily as sending goes on.
+    """The contacts of one audience, with failures counted lazily as sending goes on.
 
-    Synthetic audiences are not materialised: contact ``i`` is ``+4474`` followed by ``i`` in
-    eight digits (valid UK mobiles). ``failed_before(n)`` extends a compact prefix count only as
-    far as a request needs it.
+    Contacts are not materialised: ``phone(i)`` gives contact ``i``, and ``failed_before(n)``
+    extends a compact prefix count of network failures only as far as a request needs it.
     """
 
-    def __init__(self, contacts: int | Sequence[str], failure_percent: int) -> None:
-        self._listed = None if isinstance(contacts, int) else list(contacts)
-        self.size = contacts if isinstance(contacts, int) else len(contacts)
+    def __init__(self, size: int, phone: Callable[[int], str], failure_percent: int) -> None:
+        self.size = size
+        self.phone = phone
         self._failure_percent = failure_percent
         self._failed_prefix = array("I", [0])
 
-    def phone(self, index: int) -> str:
-        return self._listed[index] if self._listed is not None else f"+4474{index:08d}"
+    @classmethod
+    def of(cls, contacts: int | Sequence[str], failure_percent: int) -> Audience:
+        """A synthetic audience of ``contacts`` numbers, or one of the numbers listed."""
+        if isinstance(contacts, int):
+            return cls(contacts, synthetic_phone, failure_percent)
+        listed = list(contacts)
+        return cls(len(listed), listed.__getitem__, failure_percent)
 
     def failed_before(self, count: int) -> int:
         prefix = self._failed_prefix
@@ -127,6 +131,11 @@ class Audience:
             failed = network_outcome(self.phone(index), self._failure_percent) is not None
             prefix.append(prefix[-1] + failed)
         return prefix[min(count, self.size)]
+
+
+def synthetic_phone(index: int) -> str:
+    """Contact ``index`` of a synthetic audience: ``+4474`` and eight digits, a valid UK mobile."""
+    return f"+4474{index:08d}"
 
 
 # -- batch messages ----------------------------------------------------------------------------
@@ -233,7 +242,7 @@ class CordialSandbox:
                 "BATCH_MESSAGES_AUDIENCE_NOT_FOUND", f"Audience with name: '{key}' does not exist."
             )
         if key not in self._audiences:
-            self._audiences[key] = Audience(known[key], self.env.failure_percent)
+            self._audiences[key] = Audience.of(known[key], self.env.failure_percent)
         return self._audiences[key]
 
     def check_body(self, body: dict[str, Any]) -> Audience:

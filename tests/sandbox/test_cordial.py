@@ -337,7 +337,7 @@ async def test_injected_faults_speak_cordials_error_format(http, env, status, ke
 
 
 def test_a_million_contact_audience_counts_failures_only_as_far_as_sent():
-    audience = Audience(1_000_000, failure_percent=2)
+    audience = Audience.of(1_000_000, failure_percent=2)
     assert audience.phone(999_999) == "+447400999999"
     failed = audience.failed_before(2000)
     assert failed == sum(network_outcome(audience.phone(i), 2) is not None for i in range(2000))
@@ -346,6 +346,6 @@ def test_a_million_contact_audience_counts_failures_only_as_far_as_sent():
 
 
 def test_a_listed_audience_uses_its_own_numbers():
-    audience = Audience(["+447400000001", "not a number"], failure_percent=0)
+    audience = Audience.of(["+447400000001", "not a number"], failure_percent=0)
     assert audience.size == 2
     assert audience.failed_before(5) == 1  # the invalid one fails as an unknown number
