@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from app.domain.campaign import Action, check_action
 from app.domain.campaign import CampaignStatus as S
 from app.domain.schedule import Schedule
 from app.providers.base import (
@@ -123,8 +124,12 @@ async def h() -> AsyncIterator[Harness]:
 
 def test_registry_names_this_adapter() -> None:
     assert adapter_class("routee") is RouteeProvider
-    assert RouteeProvider.capabilities.per_row_messages is False
-    assert S.PAUSED not in RouteeProvider.capabilities.actions.get("pause", frozenset())
+    caps = RouteeProvider.capabilities
+    assert caps.per_row_messages is False and caps.max_recipients_per_request == 30_000
+    assert Action.PAUSE not in caps.actions and Action.RESUME not in caps.actions
+    assert check_action(Action.UPDATE, S.SCHEDULED, caps)
+    assert not check_action(Action.UPDATE, S.SENDING, caps)
+    assert not check_action(Action.CANCEL, S.SENDING, caps)
 
 
 # -- sending and progress -------------------------------------------------------------------
