@@ -5,9 +5,9 @@ pairs and whole grapheme clusters never split across segments). Hand-written bec
 library does this with those splitting rules; the grapheme clusters come from ``regex``'s ``\\X``.
 
 Speed matters (a batch analyses ~100k distinct texts), so no path loops over characters in Python:
-a GSM-7 text is recognised by one regex search and counted with ``str.count``, a multipart one is
-cut with slices; only a multipart UCS-2 text is split into grapheme clusters, and its cuts are
-found by bisection. The forcing characters are found only when asked for.
+one regex pass both recognises a GSM-7 text and counts its septets, a multipart one is cut with
+slices; only a multipart UCS-2 text is split into grapheme clusters, and its cuts are found by
+bisection. The forcing characters are found only when asked for.
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ class ForcingChar:
 
 @dataclass(frozen=True, slots=True)
 class SmsAnalysis:
+    """Encoding and segments of a message.
+
+    The counts are of the text as the provider sends it; with short links on that differs from
+    ``text``, the text as written (see ``links.analyze_as_sent``).
+    """
+
     encoding: Encoding
     units: int  # septets for GSM-7, UTF-16 code units for UCS-2
     segments: int
