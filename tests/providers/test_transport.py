@@ -245,9 +245,7 @@ async def test_a_streamed_body_is_sent_whole_again_on_retry(scripted, server):
         for part in (b"a=1", b"&b=2", b"&c=3"):
             yield part
 
-    response = await transport.request(
-        "POST", f"{BASE}/script/upload", provider="x", body=chunks
-    )
+    response = await transport.request("POST", f"{BASE}/script/upload", provider="x", body=chunks)
     assert response.status_code == 200
     assert server.bodies == [b"a=1&b=2&c=3", b"a=1&b=2&c=3"]
 
