@@ -11,11 +11,11 @@ from dataclasses import replace
 
 from app.domain.sms import SmsAnalysis, analyze
 
-# Neither RocketCOMS nor the other providers publish the length of their short links, so the
-# default is the best-known fixed figure: Twitter/X's t.co, which counts every link as 23
-# characters ("https://t.co/" plus a 10-character code). Common shorteners stay within it
-# ("https://bit.ly/" plus 7 is 22), so the estimate errs on the side of more segments, never
-# fewer. Each provider account can set its own length.
+# The provider documents we have (RocketCOMS's shortlink flag, Routee's urlShortener) do not give
+# the length of their short links, so the default is the best-known fixed figure: Twitter/X's
+# t.co, which counts every link as 23 characters ("https://t.co/" plus a 10-character code).
+# Common shorteners stay within it ("https://bit.ly/" plus 7 is 22), so the estimate errs towards
+# more segments, not fewer. The length is a setting (BatchSettings.short_link_length).
 DEFAULT_SHORT_LINK_LENGTH = 23
 
 # An http(s) URL or a bare "www." host, up to the next whitespace. \b keeps "awww.x" and
