@@ -328,7 +328,6 @@ class BulkSmsProvider(Provider):
                 )
             accepted.append(reply)
         status = S.SCHEDULED if all(r.code == "1" for r in accepted) else S.SENDING
-        scheduled = status is S.SCHEDULED and spec.schedule is not None
         return RemoteCampaign(
             provider=PROVIDER,
             id=",".join(r.batch_id for r in accepted),
@@ -337,7 +336,7 @@ class BulkSmsProvider(Provider):
             provider_status=accepted[0].description,
             total=checked.rows,
             pending=checked.rows,
-            scheduled_at=spec.schedule.start if scheduled and spec.schedule else None,
+            scheduled_at=spec.schedule.start if status is S.SCHEDULED and spec.schedule else None,
             external_id=str(stop_dup_id(spec.idempotency_key, 0)),
             raw={"batches": [r.batch_id for r in accepted], "codes": [r.code for r in accepted]},
         )

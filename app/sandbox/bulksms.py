@@ -233,7 +233,7 @@ class BulkSmsSandbox:
         self.sent_per_day[day] = self.sent_per_day.get(day, 0) + count
         batch = Batch(
             next(self._ids),
-            start,
+            max(start, now),  # a time in the past is sent at once
             now,
             parsed.msisdns,
             parsed.bodies,
@@ -315,20 +315,22 @@ class BulkSmsSandbox:
             yield "|".join([msisdn, str(code), *extra])
 
     def _optional(self, batch: Batch, index: int, name: str, done: bool, rate: int) -> str:
-        if name == "completed_time":
-            if not done:
-                return ""
-            at = batch.start + timedelta(seconds=(index + 1) * 60 / rate)
-            return at.astimezone(self.zone).strftime(TIME_FORMAT)
-        values = {
-            # one line per message: a line break in the text is written as the CSV escape
-            "body": batch.bodies[index].replace("\\", "\\\\").replace("\n", "\\n"),
-            "created_time": batch.created.astimezone(self.zone).strftime(TIME_FORMAT),
-            "credits": "1",
-            "origin_address": batch.senders[index],
-            "source_id": batch.source_ids[index],
-        }
-        return values.get(name, "")
+        """One of get_report's ``optional_fields`` for message ``index`` ("" when unknown)."""
+        match name:
+            case "completed_time" if done:
+                at = batch.start + timedelta(seconds=(index + 1) * 60 / rate)
+                return at.astimezone(self.zone).strftime(TIME_FORMAT)
+            case "created_time":
+                return batch.created.astimezone(self.zone).strftime(TIME_FORMAT)
+            case "body":  # one line per message: a line break is written as the CSV escape
+                return batch.bodies[index].replace("\\", "\\\\").replace("\n", "\\n")
+            case "credits":
+                return "1"
+            case "origin_address":
+                return batch.senders[index]
+            case "source_id":
+                return batch.source_ids[index]
+        return ""
 
 
 def valid_message(text: str, dca: str, max_chars: int) -> str | None:

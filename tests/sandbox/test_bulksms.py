@@ -264,9 +264,13 @@ async def test_a_future_send_time_schedules_and_reports_nothing_until_then(clien
     assert [line[1] for line in await report(client, batch_id)] == ["11"]
 
 
-async def test_a_past_send_time_sends_at_once(client):
-    code, _, _ = await send(client, csv([(GOOD[0], "x")]), send_time="2020-01-01 00:00:00")
+async def test_a_past_send_time_sends_from_now(client, env):
+    code, _, batch_id = await send(client, csv([(GOOD[0], "x")]), send_time="2020-01-01 00:00:00")
     assert code == "0"
+    assert [line[1] for line in await report(client, batch_id)] == ["0"]
+    env.clock.advance(1)
+    lines = await report(client, batch_id, optional_fields="completed_time")
+    assert [line[1:] for line in lines] == [["11", "2026-11-23 09:00:00"]]
 
 
 async def test_send_time_unixtime_is_understood(client, env):
