@@ -418,22 +418,23 @@ def key_tag(idempotency_key: str) -> str:
     return KEY_TAG_PREFIX + idempotency_key
 
 
-def single_text(spec: CampaignSpec) -> str:
-    """The one text of the batch; a ValidationError naming the first row that differs."""
+def single_text(spec: CampaignSpec, provider: str = PROVIDER, display: str = "Cordial") -> str:
+    """The one text of an audience-based batch (Cordial, Batch); a ValidationError naming
+    the first row whose text differs."""
     text: str | None = None
     for index, recipient in enumerate(spec.recipients()):
         if text is None:
             text = recipient.message
         elif recipient.message != text:
             raise ValidationError(
-                f"Cordial sends one text to a whole audience, but line {recipient.line} has a "
+                f"{display} sends one text to every recipient, but line {recipient.line} has a "
                 "different text from the first row. Give every row the same text.",
-                provider=PROVIDER,
+                provider=provider,
                 issues=[
                     ProviderIssue(
                         code="PER_ROW_TEXT",
-                        message="This text differs from the first row's; Cordial sends one "
-                        "text per batch message.",
+                        message=f"This text differs from the first row's; {display} sends one "
+                        "text to every recipient.",
                         index=index,
                         column="message",
                     )
@@ -442,7 +443,7 @@ def single_text(spec: CampaignSpec) -> str:
     if not text:
         raise ValidationError(
             "The batch has no message text to send.",
-            provider=PROVIDER,
+            provider=provider,
             issues=[ProviderIssue(code="NO_TEXT", message="The batch has no message text.")],
         )
     return text
