@@ -1,0 +1,266 @@
+"""PhoneChecker against the phonenumbers library itself, on numbers from every region.
+
+The oracle below calls the library directly; ``check`` and ``check_many`` must agree with it
+on every input, whether the fast path or the library fallback answered.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from phonenumbers import NumberParseException, PhoneNumberFormat, phonenumberutil
+
+from app.domain import phones
+from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
+
+ALL_TYPES = tuple(
+    value
+    for name, value in vars(phonenumbers.PhoneNumberType).items()
+    if name.isupper() and isinstance(value, int)
+)
+SEPARATOR_STYLES = (" ", "-", ".", "/", "  ")
+
+
+def oracle(raw: str, region: str) -> PhoneVerdict:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException:
+        return PhoneVerdict(PhoneKind.NOT_A_NUMBER, None, None, None)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    where = phonenumbers.region_code_for_number(number)
+    if phonenumbers.is_valid_number(number):
+        kind_of = phonenumbers.number_type(number)
+        mobile = kind_of in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+        return PhoneVerdict(PhoneKind.VALID, e164, where, mobile)
+    if phonenumbers.is_possible_number(number):
+        return PhoneVerdict(PhoneKind.POSSIBLE, e164, where, None)
+    return PhoneVerdict(PhoneKind.INVALID, e164, where, None)
+
+
+def mutations(text: str, rng: random.Random) -> Iterator[str]:
+    """Digits dropped, added and changed; separators; letters; junk around it."""
+    positions = [i for i, char in enumerate(text) if char.isdigit()]
+    for _ in range(2):
+        i = rng.choice(positions)
+        yield text[:i] + text[i + 1 :]
+        yield text[:i] + str(rng.randrange(10)) + text[i:]
+        yield text[:i] + str(rng.randrange(10)) + text[i + 1 :]
+    yield text + "0"
+    yield text[:-3]
+    i = rng.choice(positions)
+    yield text[:i] + "A" + text[i + 1 :]
+    yield f" ({text}) "
+    yield text.replace(" ", rng.choice(SEPARATOR_STYLES))
+
+
+def variants(region: str, number: phonenumbers.PhoneNumber, rng: random.Random) -> Iterator[str]:
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    nsn = phonenumberutil.national_significant_number(number)
+    country = str(number.country_code)
+    forms = [
+        e164,
+        national,
+        international,
+        e164[1:],  # the calling code without "+"
+        "00" + e164[1:],
+        "011" + e164[1:],
+        "+" + country + "0" + nsn,  # a trunk prefix kept after the calling code
+        "0" + nsn,
+        nsn,
+        international.replace(" ", "-"),
+        international.replace(" ", "."),
+        f"+{country} ({nsn[:3]}) {nsn[3:6]}-{nsn[6:]}",
+        national.replace(" ", ""),
+        phonenumbers.format_number(number, PhoneNumberFormat.RFC3966),
+    ]
+    idd = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if idd is not None and idd.preferred_international_prefix:
+        forms.append(idd.preferred_international_prefix + e164[1:])
+    yield from forms
+    yield from mutations(rng.choice((e164, national, international)), rng)
+
+
+def corpus() -> list[tuple[str, str]]:
+    """(raw, default region): examples of every type of every region, their formats and
+    mutations, each read with its own region and with another one as the default."""
+    rng = random.Random(20261122)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    cases: list[tuple[str, str]] = []
+    for region in regions:
+        other = rng.choice(regions)
+        for number_type in ALL_TYPES:
+            example = phonenumbers.example_number_for_type(region, number_type)
+            if example is None:
+                continue
+            for raw in variants(region, example, rng):
+                cases.append((raw, region))
+                if rng.random() < 0.3:
+                    cases.append((raw, other))
+    for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            for raw in variants("001", example, rng):
+                cases.append((raw, rng.choice(regions)))
+    odd = ["", " ", "+", "++", "+0", "00", "0", "12", "+12", "abc", "tel:", "+44", "1-800-FLOWERS"]
+    odd += ["+" + "4" * 300, "7" * 251, "+447700900123 ext. 12", "+44 7700 900123#", "٠٧٧٠٠"]
+    odd += ["+44 (0) 20 7946 0018", "(+44) 7700-900-123", "+1 (415) 555-0100", "+0044 7700900123"]
+    cases += [(raw, region) for raw in odd for region in ("GB", "US", "DE", "AR", "BR")]
+    return cases
+
+
+CORPUS = corpus()
+
+
+def by_region(cases: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for raw, region in cases:
+        grouped.setdefault(region, []).append(raw)
+    return grouped
+
+
+def test_check_many_equals_the_library_on_every_region() -> None:
+    mismatches = []
+    for region, raws in by_region(CORPUS).items():
+        expected = [oracle(raw, region) for raw in raws]
+        got = PhoneChecker(region).check_many(raws)
+        mismatches += [
+            (region, raw, g, e) for raw, g, e in zip(raws, got, expected, strict=True) if g != e
+        ]
+    assert mismatches == []
+    assert len(CORPUS) > 20_000
+
+
+def test_check_equals_the_library_on_every_region() -> None:
+    mismatches = []
+    for region, raws in by_region(CORPUS[::3]).items():
+        checker = PhoneChecker(region)
+        mismatches += [(region, raw) for raw in raws if checker.check(raw) != oracle(raw, region)]
+    assert mismatches == []
+
+
+def test_the_fast_path_answers_most_of_the_corpus() -> None:
+    """The differential tests above prove something only if the fast path ran."""
+    answered = total = 0
+    for region, raws in by_region(CORPUS).items():
+        fast = phones._FastPath(region)
+        for raw in raws:
+            total += 1
+            answered += fast.verdict(raw) is not None
+    assert answered / total > 0.8
+
+
+def test_the_inlined_bulk_path_answers_valid_e164_numbers() -> None:
+    """check_many's inline branch (valid "+" numbers of a calling code's main region, no
+    national prefix to strip) answers without the general path."""
+    raws = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        if example is None:
+            continue
+        main = phonenumbers.region_code_for_country_code(example.country_code)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        prefix = metadata.national_prefix_for_parsing
+        nsn = phonenumberutil.national_significant_number(example)
+        if region == main and not (prefix and re.match(prefix, nsn)):
+            raws.append(phonenumbers.format_number(example, PhoneNumberFormat.E164))
+    checker = PhoneChecker("GB")
+    checker._verdict = None  # type: ignore[assignment,method-assign]  # must not be reached
+    verdicts = checker.check_many(raws)
+    assert [(verdict.kind, verdict.e164) for verdict in verdicts] == [
+        (PhoneKind.VALID, raw) for raw in raws
+    ]
+    assert len(raws) > 200
+
+
+separators = st.sampled_from(["", "", "", " ", "-", "(", ")", ".", "/"])
+digit_runs = st.lists(
+    st.tuples(st.text("0123456789", min_size=1, max_size=4), separators), max_size=6
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    plus=st.sampled_from(["", "+", "+", "00", " +"]),
+    runs=digit_runs,
+    region=st.sampled_from(["US", "GB", "DE", "FR", "IN", "BR", "AR", "RU", "IT", "MX", "JP"]),
+)
+def test_random_digit_strings_agree_with_the_library(
+    plus: str, runs: list[tuple[str, str]], region: str
+) -> None:
+    raw = plus + "".join(digits + separator for digits, separator in runs)
+    checker = PhoneChecker(region)
+    expected = oracle(raw, region)
+    assert checker.check_many([raw, raw]) == [expected, expected]
+    assert PhoneChecker(region).check(raw) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calling_code=st.sampled_from(sorted(phonenumberutil.COUNTRY_CODE_TO_REGION_CODE)),
+    rest=st.text("0123456789", min_size=0, max_size=15),
+)
+def test_random_numbers_after_every_calling_code_agree(calling_code: int, rest: str) -> None:
+    raw = f"+{calling_code}{rest}"
+    assert PhoneChecker("US").check_many([raw]) == [oracle(raw, "US")]
+
+
+def test_a_valid_mobile_number() -> None:
+    verdict = PhoneChecker("GB").check("07400 123456")
+    assert verdict == PhoneVerdict(PhoneKind.VALID, "+447400123456", "GB", True)
+    assert verdict.valid
+
+
+def test_a_fixed_line_is_not_mobile_and_shared_codes_find_their_region() -> None:
+    checker = PhoneChecker("US")
+    assert checker.check("+1 (416) 555-0199") == oracle("+1 (416) 555-0199", "US")
+    toronto = checker.check("+1 416 967 1111")
+    assert (toronto.kind, toronto.region) == (PhoneKind.VALID, "CA")
+    berlin = checker.check("+49 30 901820")
+    assert (berlin.region, berlin.is_mobile) == ("DE", False)
+
+
+def test_invalid_possible_and_not_a_number() -> None:
+    checker = PhoneChecker("GB")
+    drama = checker.check("+44 7700 900123")  # Ofcom's drama range: right length, not valid
+    assert (drama.kind, drama.is_mobile, drama.valid) == (PhoneKind.POSSIBLE, None, False)
+    assert checker.check("+44 12").kind is PhoneKind.INVALID
+    for raw in ("", "   ", "+", "hello", "+999 123 456"):
+        assert checker.check(raw) == PhoneVerdict(PhoneKind.NOT_A_NUMBER, None, None, None)
+
+
+def test_the_default_region_is_checked() -> None:
+    assert PhoneChecker("gb").default_region == "GB"
+    with pytest.raises(ValueError, match="'XX' is not a region"):
+        PhoneChecker("XX")
+
+
+def test_repeated_raw_strings_share_one_cached_verdict() -> None:
+    checker = PhoneChecker("DE")
+    first, second = checker.check_many(["0151 23456789", "0151 23456789"])
+    assert first is second
+    assert checker.check("0151 23456789") is first
+
+
+def test_the_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(phones, "_CACHE_LIMIT", 10)
+    checker = PhoneChecker("US")
+    raws = [f"+1 212 555 {n:04d}" for n in range(35)]
+    assert checker.check_many(raws) == [oracle(raw, "US") for raw in raws]
+    assert len(checker._cache) <= 10
+
+
+def test_the_library_limits_the_fast_path_copies_are_unchanged() -> None:
+    assert phones._MIN_NSN == phonenumberutil._MIN_LENGTH_FOR_NSN
+    assert phones._MAX_NSN == phonenumberutil._MAX_LENGTH_FOR_NSN
+    assert phones._MAX_INPUT == phonenumberutil._MAX_INPUT_STRING_LENGTH
