@@ -10,8 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import __version__
+
+if TYPE_CHECKING:
+    from app.domain.campaign import Capabilities
+    from app.ui.context import AppContext
 
 HEADLESS_COMMANDS = ("preview", "sandbox")
 
@@ -33,7 +38,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app.ui.application import run_gui
 
-    return run_gui(options.file)
+    return run_gui(options.file, build_context())
+
+
+def build_context() -> AppContext:
+    """The non-Qt parts the window works with: settings, recovery files, the built-in sandbox
+    accounts of every provider, and one HTTP transport serving them in-process."""
+    from app.domain.batch import BatchSettings, default_region
+    from app.domain.links import DEFAULT_SHORT_LINK_LENGTH
+    from app.domain.pricing import default_price_table
+    from app.providers.registry import PROVIDERS, make_provider, sandbox_account
+    from app.providers.transport import Transport, make_client
+    from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+    from app.store.autosave import Autosave
+    from app.store.settings import AppSettings, SettingsStore
+    from app.ui.context import AppContext
+
+    transport = Transport(make_client(SandboxTransport()))
+    prices = default_price_table()
+
+    def batch_settings(settings: AppSettings) -> BatchSettings:
+        return BatchSettings(
+            default_region=settings.default_region or default_region(),
+            prices=prices,
+            short_link_length=DEFAULT_SHORT_LINK_LENGTH if settings.short_links else None,
+        )
+
+    store = SettingsStore()
+    return AppContext(
+        settings_store=store,
+        settings=store.load(),
+        autosave=Autosave(),
+        accounts=[sandbox_account(key, IN_PROCESS_URL) for key in PROVIDERS],
+        batch_settings=batch_settings,
+        make_provider=lambda account: make_provider(account, transport),
+        capabilities=provider_capabilities,
+        aclose=transport.aclose,
+    )
+
+
+def provider_capabilities(provider: str) -> Capabilities | None:
+    """The capabilities of ``provider``'s adapter, or None when it is not installed."""
+    from app.providers.registry import adapter_class
+
+    try:
+        return adapter_class(provider).capabilities
+    except (ImportError, AttributeError):
+        return None
 
 
 if __name__ == "__main__":

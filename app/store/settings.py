@@ -22,7 +22,7 @@ MAX_RECENT_FILES = 8
 @dataclass
 class AppSettings:
     account: str = "rocketcoms"  # provider key of the selected (sandbox) account
-    default_region: str = "US"
+    default_region: str = ""  # "": from the telephone locale (see domain.batch)
     short_links: bool = False
     recent_files: list[str] = field(default_factory=list)
 

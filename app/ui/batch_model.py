@@ -65,6 +65,7 @@ class BatchModel(QAbstractTableModel):
         self.read_only = False
         self._batch = batch
         self._columns = columns_for(batch.extra_columns)
+        self._count = len(batch)  # rows shown in file order (the loader appends behind it)
         self._order: list[int] | None = None  # view row -> batch row; None: identity
         self._inverse: list[int] | None = None  # batch row -> view row (-1: hidden)
         self.row_filter = RowFilter.ALL
@@ -83,6 +84,7 @@ class BatchModel(QAbstractTableModel):
     def set_batch(self, batch: Batch) -> None:
         self.beginResetModel()
         self._batch = batch
+        self._count = len(batch)
         self._columns = columns_for(batch.extra_columns)
         self._set_order(None)
         self.row_filter = RowFilter.ALL
@@ -100,7 +102,7 @@ class BatchModel(QAbstractTableModel):
     def view_row(self, batch_row: int) -> int:
         """The view row showing ``batch_row``, or -1 when the filter hides it."""
         if self._order is None:
-            return batch_row if 0 <= batch_row < len(self._batch) else -1
+            return batch_row if 0 <= batch_row < self._count else -1
         if self._inverse is None:
             inverse = [-1] * len(self._batch)
             for view, row in enumerate(self._order):
@@ -116,7 +118,7 @@ class BatchModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         if parent.isValid():
             return 0
-        return len(self._batch) if self._order is None else len(self._order)
+        return self._count if self._order is None else len(self._order)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
@@ -216,9 +218,9 @@ class BatchModel(QAbstractTableModel):
         self._reset_order(rows)
 
     def _visible_rows(self) -> list[int]:
-        if self.row_filter is RowFilter.ALL:
-            return list(range(len(self._batch)))
-        return sorted(self._order) if self._order is not None else list(range(len(self._batch)))
+        if self.row_filter is RowFilter.ALL or self._order is None:
+            return list(range(self._count))
+        return sorted(self._order)
 
     def _reset_order(self, rows: list[int]) -> None:
         identity = self.row_filter is RowFilter.ALL and self.sort_column < 0
@@ -255,6 +257,7 @@ class BatchModel(QAbstractTableModel):
         view = self._insert_position(row)
         self.beginInsertRows(QModelIndex(), view, view + count - 1)
         changed = self._batch.insert_rows(row, rows)
+        self._count += count
         if self._order is not None:
             shifted = [r + count if r >= row else r for r in self._order]
             shifted[view:view] = range(row, row + count)
@@ -270,18 +273,14 @@ class BatchModel(QAbstractTableModel):
         if self._order is None:
             self.beginRemoveRows(QModelIndex(), row, end - 1)
             removed = self._batch.remove_rows(row, count)
+            self._count -= count
             self.endRemoveRows()
         else:
             removed = self._remove_permuted(row, count)
         self.edited.emit(autosave.remove_op(row, count))
         self.rows_moved.emit()
-        # A removed duplicate frees its partners: refresh what is on screen (the view only
-        # repaints the visible rows) and the totals.
-        if self.rowCount():
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1)
-            )
-        self.totals_changed.emit()
+        # Rows whose duplicate partner went changed too (the batch says which).
+        self._rows_changed(set(self._batch.last_removal_changed))
         return removed
 
     def _remove_permuted(self, row: int, count: int) -> list[RowData]:
@@ -294,6 +293,7 @@ class BatchModel(QAbstractTableModel):
             del self._order[first : last + 1]
             self.endRemoveRows()
         removed = self._batch.remove_rows(row, count)
+        self._count -= count
         self._set_order([r - count if r >= end else r for r in self._order])
         return removed
 
@@ -318,14 +318,14 @@ class BatchModel(QAbstractTableModel):
             self.results_changed.emit(rows)
 
     # -- loading -----------------------------------------------------------------------------
-    def begin_append(self, count: int) -> None:
-        """Announce ``count`` rows about to be appended by the loader (no filter while loading)."""
-        first = len(self._batch)
-        self.beginInsertRows(QModelIndex(), first, first + count - 1)
-
-    def end_append(self) -> None:
-        self.endInsertRows()
-        self.totals_changed.emit()
+    def sync_appended(self) -> None:
+        """Show the rows the loader appended to the batch since the last call (file order)."""
+        total = len(self._batch)
+        if total > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, total - 1)
+            self._count = total
+            self.endInsertRows()
+            self.totals_changed.emit()
 
     # -- presentation ------------------------------------------------------------------------
     def _background(self, row: int, column: Column) -> QColor | None:

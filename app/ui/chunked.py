@@ -23,13 +23,22 @@ DEFAULT_BUDGET_MS = 12.0
 class ChunkedJob(QObject):
     progress = Signal(int, int)
     finished = Signal(object)  # the generator's return value
+    failed = Signal(object)  # an exception of one of the ``expected`` types
     cancelled = Signal()
 
     def __init__(
-        self, steps: Steps, *, budget_ms: float = DEFAULT_BUDGET_MS, parent: QObject | None = None
+        self,
+        steps: Steps,
+        *,
+        budget_ms: float = DEFAULT_BUDGET_MS,
+        expected: tuple[type[Exception], ...] = (),
+        parent: QObject | None = None,
     ) -> None:
+        """``expected`` exceptions end the job with ``failed``; any other reaches
+        ``sys.excepthook`` as a bug."""
         super().__init__(parent)
         self._steps = steps
+        self._expected = expected
         self._budget = budget_ms / 1000
         self._timer = QTimer(self)
         self._timer.setInterval(0)
@@ -57,6 +66,12 @@ class ChunkedJob(QObject):
         except StopIteration as stop:
             self._timer.stop()
             self.finished.emit(stop.value)
+            return
+        except Exception as error:
+            self._timer.stop()
+            if not isinstance(error, self._expected):
+                raise
+            self.failed.emit(error)
             return
         if step is not None:
             self.progress.emit(*step)

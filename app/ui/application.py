@@ -1,0 +1,77 @@
+"""Start the GUI: the QApplication, the qasync event loop, the error hook, the main window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+# isort: split
+import qasync  # after PySide6, so that qasync binds to it rather than to another Qt binding
+
+from app.resources import resource_path
+from app.ui.context import AppContext
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger("campaign_desk.ui")
+
+
+def run_gui(path: str | None, context: AppContext) -> int:
+    """Show the main window (opening ``path`` when given) and run until it is closed."""
+    QCoreApplication.setOrganizationName("Campaign Desk")
+    QCoreApplication.setApplicationName("Campaign Desk")
+    QGuiApplication.setDesktopFileName("campaign-desk")
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "campaign-desk.svg"))))
+    # The window closes before the HTTP client does: the loop must outlive the last window.
+    app.setQuitOnLastWindowClosed(False)
+    sys.excepthook = report_exception
+    qasync.run(_main(path, context))
+    return 0
+
+
+async def _main(path: str | None, context: AppContext) -> None:
+    window = MainWindow(context)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    if path:
+        window.open_file(Path(path))
+    else:
+        window.offer_restore()
+    await closed.wait()
+    await context.aclose()
+
+
+def report_exception(
+    kind: type[BaseException], error: BaseException, tb: TracebackType | None
+) -> None:
+    """Show an unexpected error to the user instead of dying silently (or printing to no one).
+
+    The details go to the log and into the dialog's "Show Details…" area.
+    """
+    details = "".join(traceback.format_exception(kind, error, tb))
+    log.error("Unexpected error\n%s", details)
+    if QApplication.instance() is None:
+        sys.__excepthook__(kind, error, tb)
+        return
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Campaign Desk",
+        f"Something went wrong: {error}\n\nYour edits are kept; save your work.",
+    )
+    box.setDetailedText(details)
+    box.open()
+    _open_boxes.append(box)
+    box.finished.connect(lambda _: _open_boxes.remove(box))
+
+
+_open_boxes: list[QMessageBox] = []  # keeps non-modal error boxes alive while shown

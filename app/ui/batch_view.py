@@ -1,0 +1,155 @@
+"""The editor's table view, and the delegate that marks the characters forcing UCS-2."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from app.domain.sms import ForcingChar
+from app.ui.batch_model import FORCING_ROLE, BatchModel
+from app.ui.columns import Field
+
+#: Amber behind a forcing character, with black text on it: readable on light and dark themes.
+MARK_BACKGROUND = QColor(255, 193, 7)
+MARK_TEXT = QColor(0, 0, 0)
+
+_WIDTHS = {
+    Field.PHONE: 150,
+    Field.MESSAGE: 380,
+    Field.EXTRA: 110,
+    Field.COUNTRY: 70,
+    Field.ENCODING: 75,
+    Field.SEGMENTS: 75,
+    Field.LAST_SEGMENT: 80,
+    Field.COST: 100,
+}
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Paints a message with each character that forces UCS-2 on an amber mark."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        forcing: tuple[ForcingChar, ...] | None = index.data(FORCING_ROLE)
+        if not forcing:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            super().paint(painter, option, index)
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setClipRect(rect)
+        _draw_marked(painter, rect.adjusted(margin, 0, -margin, 0), text, forcing, opt, role)
+        painter.restore()
+
+
+def _draw_marked(
+    painter: QPainter,
+    rect: QRect,
+    text: str,
+    forcing: tuple[ForcingChar, ...],
+    opt: QStyleOptionViewItem,
+    role: QPalette.ColorRole,
+) -> None:
+    metrics = opt.fontMetrics
+    normal = opt.palette.color(role)
+    x = rect.left()
+    flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+    for start, end, marked in _runs(text, forcing):
+        if x > rect.right():
+            break
+        run = text[start:end]
+        width = metrics.horizontalAdvance(run)
+        box = QRect(x, rect.top(), width, rect.height())
+        if marked:
+            painter.fillRect(box.adjusted(0, 2, 0, -2), MARK_BACKGROUND)
+        painter.setPen(MARK_TEXT if marked else normal)
+        painter.drawText(box, flags, run)
+        x += width
+
+
+def _runs(text: str, forcing: tuple[ForcingChar, ...]) -> list[tuple[int, int, bool]]:
+    """(start, end, marked) runs covering ``text``."""
+    runs: list[tuple[int, int, bool]] = []
+    position = 0
+    for mark in forcing:
+        start, end = mark.index, min(mark.index + len(mark.char), len(text))
+        if start >= len(text):
+            break
+        if start > position:
+            runs.append((position, start, False))
+        runs.append((start, end, True))
+        position = end
+    if position < len(text):
+        runs.append((position, len(text), False))
+    return runs
+
+
+class BatchView(QTableView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = self.verticalHeader()
+        # Fixed row heights: the view never measures a million rows.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        columns = self.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        columns.setStretchLastSection(True)
+        columns.setSortIndicatorShown(True)
+        columns.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        columns.setHighlightSections(False)
+        self._delegate = MessageDelegate(self)
+        self._fitted: tuple[object, ...] = ()
+
+    def setModel(self, model: BatchModel) -> None:  # type: ignore[override]
+        super().setModel(model)
+        model.modelReset.connect(self.fit_columns)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Starting widths, set when the columns change (sorting and filtering keep the
+        operator's widths). Never ResizeToContents: it would measure every row."""
+        model = self.model()
+        if not isinstance(model, BatchModel) or tuple(model.columns) == self._fitted:
+            return
+        self._fitted = tuple(model.columns)
+        for column, spec in enumerate(model.columns):
+            if spec.field is Field.MESSAGE:
+                self.setItemDelegateForColumn(column, self._delegate)
+            if spec.field in _WIDTHS:
+                self.setColumnWidth(column, _WIDTHS[spec.field])

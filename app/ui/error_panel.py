@@ -1,0 +1,294 @@
+"""The error panel: local row issues and provider validate-only results in one list.
+
+Entries are kept sorted by batch row, so that an edit replaces only that row's entries (a
+bisect and a slice), and the list follows the operator's fixes live. A provider's verdict on a
+row is dropped as soon as the row changes: it was about the old content.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.batch import Batch
+from app.providers.base import ProviderIssue
+from app.ui.chunked import Steps
+
+Index = QModelIndex | QPersistentModelIndex
+
+_SCAN_STRIDE = 4096
+
+
+class Source(StrEnum):
+    LOCAL = "Local"
+    PROVIDER = "Provider"
+
+
+@dataclass(frozen=True, slots=True)
+class PanelEntry:
+    row: int  # batch row; -1 for a problem with the whole file
+    line: int  # line in the file; 0 for a row that was not in it
+    severity: str  # "error" or "warning"
+    source: Source
+    column: str | None
+    code: str
+    message: str
+
+
+HEADERS = ("Severity", "Source", "Line", "Column", "Code", "Message")
+
+
+def local_entries(batch: Batch, row: int) -> list[PanelEntry]:
+    issues = batch.result(row).issues
+    if not issues:
+        return []
+    line = batch.line(row)
+    return [
+        PanelEntry(row, line, i.severity.value, Source.LOCAL, i.column, i.code.value, i.message)
+        for i in issues
+    ]
+
+
+def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
+    return [
+        PanelEntry(
+            -1 if i.row is None else i.row,
+            i.line or 0,
+            i.severity.value,
+            Source.PROVIDER,
+            i.column,
+            i.code,
+            i.message,
+        )
+        for i in issues
+    ]
+
+
+class IssueListModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[PanelEntry] = []
+        self._all_rows: list[int] = []
+        self._shown: list[PanelEntry] = []
+        self._shown_rows: list[int] = []
+        self.severity: str | None = None  # None: every severity
+        self.source: Source | None = None  # None: every source
+
+    # -- Qt's model interface ------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell(self._shown[index.row()], index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(HEADERS) - 1:
+            return self._shown[index.row()].message
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            return _severity_icon(self._shown[index.row()].severity)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def entry(self, row: int) -> PanelEntry:
+        return self._shown[row]
+
+    @property
+    def entries(self) -> Sequence[PanelEntry]:
+        """Every entry, shown or filtered out."""
+        return self._all
+
+    # -- filling ---------------------------------------------------------------------------
+    @staticmethod
+    def scan_steps(batch: Batch) -> Steps:
+        """Every local issue of ``batch``, as a chunked job returning the entries."""
+        entries: list[PanelEntry] = []
+        total = len(batch)
+        result = batch.result
+        for start in range(0, total, _SCAN_STRIDE):
+            end = min(start + _SCAN_STRIDE, total)
+            for row in range(start, end):
+                if result(row).issues:
+                    entries.extend(local_entries(batch, row))
+            yield end, total
+        return entries
+
+    def set_local(self, entries: list[PanelEntry]) -> None:
+        """Replace the local entries (after a scan); provider entries are kept."""
+        provider = [e for e in self._all if e.source is Source.PROVIDER]
+        self._replace_all(entries + provider)
+
+    def set_provider(self, entries: list[PanelEntry]) -> None:
+        """Replace the provider entries (after a validate-only run)."""
+        local = [e for e in self._all if e.source is Source.LOCAL]
+        self._replace_all(local + entries)
+
+    def clear(self) -> None:
+        self._replace_all([])
+
+    def set_filters(self, severity: str | None, source: Source | None) -> None:
+        self.severity, self.source = severity, source
+        self._replace_all(self._all)
+
+    def update_rows(self, batch: Batch, rows: Iterable[int]) -> None:
+        """Rows were edited: their entries become their new local issues."""
+        for row in sorted(rows):
+            entries = local_entries(batch, row)
+            lo, hi = bisect_left(self._all_rows, row), bisect_right(self._all_rows, row)
+            self._all[lo:hi] = entries
+            self._all_rows[lo:hi] = [row] * len(entries)
+            self._replace_shown_row(row, [e for e in entries if self._shows(e)])
+
+    def _replace_shown_row(self, row: int, entries: list[PanelEntry]) -> None:
+        lo, hi = bisect_left(self._shown_rows, row), bisect_right(self._shown_rows, row)
+        if hi > lo:
+            self.beginRemoveRows(QModelIndex(), lo, hi - 1)
+            del self._shown[lo:hi]
+            del self._shown_rows[lo:hi]
+            self.endRemoveRows()
+        if entries:
+            self.beginInsertRows(QModelIndex(), lo, lo + len(entries) - 1)
+            self._shown[lo:lo] = entries
+            self._shown_rows[lo:lo] = [row] * len(entries)
+            self.endInsertRows()
+
+    def _replace_all(self, entries: list[PanelEntry]) -> None:
+        entries.sort(key=lambda e: (e.row, e.source is Source.PROVIDER))
+        self.beginResetModel()
+        self._all = entries
+        self._all_rows = [e.row for e in entries]
+        self._shown = [e for e in entries if self._shows(e)]
+        self._shown_rows = [e.row for e in self._shown]
+        self.endResetModel()
+
+    def _shows(self, entry: PanelEntry) -> bool:
+        return (self.severity is None or entry.severity == self.severity) and (
+            self.source is None or entry.source is self.source
+        )
+
+    def counts(self) -> tuple[int, int]:
+        """(errors, warnings) among all entries."""
+        errors = sum(1 for e in self._all if e.severity == "error")
+        return errors, len(self._all) - errors
+
+
+def _cell(entry: PanelEntry, column: int) -> str:
+    if column == 0:
+        return entry.severity.capitalize()
+    if column == 1:
+        return entry.source.value
+    if column == 2:
+        if entry.row < 0:
+            return "File"
+        return str(entry.line) if entry.line else f"new row {entry.row + 1}"
+    if column == 3:
+        return (entry.column or "row").capitalize()
+    if column == 4:
+        return entry.code
+    return entry.message
+
+
+_ICONS: dict[str, QIcon] = {}
+
+
+def _severity_icon(severity: str) -> QIcon:
+    if severity not in _ICONS:
+        name = "dialog-error" if severity == "error" else "dialog-warning"
+        _ICONS[severity] = QIcon.fromTheme(name)
+    return _ICONS[severity]
+
+
+class ErrorPanel(QWidget):
+    """The list with its severity and source filters. ``row_activated(batch_row, column)``
+    asks the editor to select and show that row."""
+
+    row_activated = Signal(int, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = IssueListModel(self)
+        self.severity_box = QComboBox()
+        for label, value in (
+            ("All severities", None),
+            ("Errors", "error"),
+            ("Warnings", "warning"),
+        ):
+            self.severity_box.addItem(label, value)
+        self.source_box = QComboBox()
+        for label, value in (
+            ("All sources", None),
+            ("Local checks", Source.LOCAL),
+            ("Provider", Source.PROVIDER),
+        ):
+            self.source_box.addItem(label, value)
+        self.summary = QLabel()
+        self.view = QTreeView()
+        self.view.setModel(self.model)
+        self.view.setRootIsDecorated(False)
+        self.view.setUniformRowHeights(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.view.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((90, 80, 90, 80, 140)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Show"))
+        filters.addWidget(self.severity_box)
+        filters.addWidget(self.source_box)
+        filters.addStretch(1)
+        filters.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(filters)
+        layout.addWidget(self.view)
+
+        self.severity_box.currentIndexChanged.connect(self._filters_changed)
+        self.source_box.currentIndexChanged.connect(self._filters_changed)
+        self.view.clicked.connect(self._activate)
+        self.view.activated.connect(self._activate)
+        self.model.modelReset.connect(self._update_summary)
+        self.model.rowsInserted.connect(self._update_summary)
+        self.model.rowsRemoved.connect(self._update_summary)
+        self._update_summary()
+
+    def _filters_changed(self) -> None:
+        self.model.set_filters(self.severity_box.currentData(), self.source_box.currentData())
+
+    def _activate(self, index: QModelIndex) -> None:
+        entry = self.model.entry(index.row())
+        if entry.row >= 0:
+            self.row_activated.emit(entry.row, entry.column or "")
+
+    def _update_summary(self) -> None:
+        errors, warnings = self.model.counts()
+        shown = self.model.rowCount()
+        total = errors + warnings
+        text = f"{errors:,} errors, {warnings:,} warnings"
+        self.summary.setText(text if shown == total else f"{text} ({shown:,} shown)")
