@@ -37,6 +37,7 @@ _SAMPLE_RECORDS = 200
 _DELIMITERS = (",", ";", "\t")
 
 # Normalised header spellings, best first: "Phone Number", "phone_number" -> "phonenumber".
+# English first, then the common spellings of the European spreadsheet exports operators have.
 _PHONE_NAMES = (
     "phone",
     "phonenumber",
@@ -52,8 +53,37 @@ _PHONE_NAMES = (
     "destination",
     "telephone",
     "tel",
+    "téléphone",
+    "portable",
+    "mobil",
+    "handy",
+    "telefon",
+    "telefono",
+    "teléfono",
+    "móvil",
+    "movil",
+    "cellulare",
+    "mobiel",
+    "numero",
+    "número",
 )
-_MESSAGE_NAMES = ("message", "text", "body", "sms", "messagetext", "smstext", "content", "msg")
+_MESSAGE_NAMES = (
+    "message",
+    "text",
+    "body",
+    "sms",
+    "messagetext",
+    "smstext",
+    "content",
+    "msg",
+    "texte",
+    "nachricht",
+    "mensaje",
+    "mensagem",
+    "messaggio",
+    "testo",
+    "bericht",
+)
 
 _PHONE_LIKE = re.compile(r"\s*(?:\+|00)?[\d\s().\-/]{6,24}\s*\Z")
 # Cells that start like a formula but are a plain number, written as is: "+447700900123".
@@ -383,6 +413,18 @@ def read_chunks(
     header_pending = layout.has_header
     for block in _line_blocks(path, layout.encoding, block_bytes):
         chunk = RowChunk(bytes_read=block.bytes_read)
+        rows = _plain_block(block, layout.delimiter, width, skip_first=header_pending)
+        if rows is not None:
+            header_pending = False
+            chunk.rows = rows
+            first = block.first_line + (len(block.lines) - len(rows))
+            chunk.lines = list(range(first, first + len(rows)))
+            if block.has_escape and message_column < width:
+                for fields in rows:
+                    if "\\n" in fields[message_column]:
+                        fields[message_column] = _message_line_breaks(fields[message_column])
+            yield chunk
+            continue
         for line, fields, problem in _parse_block(block, layout.delimiter):
             if problem is None and (
                 not any(fields) or (len(fields) == 1 and not fields[0].strip())
@@ -402,6 +444,27 @@ def read_chunks(
             chunk.lines.append(line)
             chunk.rows.append(fields)
         yield chunk
+
+
+def _plain_block(
+    block: _Block, delimiter: str, width: int, *, skip_first: bool
+) -> list[list[str]] | None:
+    """The records of a block where each line is one well-formed record of ``width`` fields
+    (the common case, handled at the speed of :mod:`csv`), else None.
+
+    A record's line is then its position; blank, short, long, multi-line or broken records
+    send the block to the record-by-record path instead.
+    """
+    lines = block.lines
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    if len(records) != len(lines) or set(map(len, records)) != {width}:
+        return None
+    if [""] * width in records:
+        return None  # a line of delimiters only, skipped as blank
+    return records[1:] if skip_first else records
 
 
 def _message_line_breaks(message: str) -> str:
@@ -429,6 +492,7 @@ class _Block:
     first_line: int
     bytes_read: int
     final: bool
+    has_escape: bool  # the two characters "\\n" occur somewhere in the block
     unfinished: list[str] = field(default_factory=list)
 
 
@@ -456,7 +520,7 @@ def _line_blocks(path: Path, encoding: str, block_bytes: int) -> Iterator[_Block
             carry = ""
             if not final and lines and not lines[-1].endswith("\n"):
                 carry = lines.pop()  # cut mid-line (or between \r and \n)
-            block = _Block(lines, first_line, bytes_read, final)
+            block = _Block(lines, first_line, bytes_read, final, "\\n" in text)
             yield block
             first_line += len(lines) - len(block.unfinished)
             carry = "".join(block.unfinished) + carry
