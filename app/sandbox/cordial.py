@@ -108,7 +108,10 @@ class Audience:
     """The contacts of one audience, with failures counted lazily as sending goes on.
 
     Contacts are not materialised: ``phone(i)`` gives contact ``i``, and ``failed_before(n)``
-    extends a compact prefix count of network failures only as far as a request needs it.
+    extends a compact prefix count of network failures only as far as a request needs it
+    (4 bytes per contact sent). Each new contact costs one ``network_outcome`` (some 15-30 us),
+    so polling a campaign costs only what it sent since the last poll; the first look at a
+    million messages sent at once takes tens of seconds.
     """
 
     def __init__(self, size: int, phone: Callable[[int], str], failure_percent: int) -> None:
@@ -178,7 +181,8 @@ class CordialSandbox:
         self.messages: dict[str, BatchMessage] = {}
         self._ids = itertools.count(1)
         self._audiences: dict[str, Audience] = {}
-        self._hits: dict[tuple[str, str, int], int] = {}
+        self._hits: dict[tuple[str, str], int] = {}
+        self._minute = -1
 
     def setting(self, key: str) -> Any:
         return self.env.settings.get(key, DEFAULTS[key])
@@ -285,7 +289,9 @@ class CordialSandbox:
         limit = int(self.setting("cordial.rate_limit_per_minute"))
         now = self.now().timestamp()
         minute = int(now // 60)
-        key = (method, route, minute)
+        if self._minute != minute:  # a new window: only the current minute is counted
+            self._minute, self._hits = minute, {}
+        key = (method, route)
         self._hits[key] = self._hits.get(key, 0) + 1
         used = self._hits[key]
         reset = max(1, math.ceil((minute + 1) * 60 - now))
