@@ -212,7 +212,7 @@ def _records(stream: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     for record in reader:
         start = previous_end + 1
         previous_end = reader.line_num
-        if record and any(cell.strip() for cell in record):
+        if len(record) > 1 or (record and record[0].strip()):
             yield start, record
 
 
@@ -529,6 +529,10 @@ class RocketComsSandbox:
 
     async def list(self, request: Request) -> Response:
         params = dict(request.query_params)
+        status = params.get("status")
+        if status and status not in BATCH_STATUSES:
+            allowed = ", ".join(BATCH_STATUSES)
+            raise _bad_request(f"status must be one of {allowed}, not {status!r}.")
         now = self.now()
         rows = [self.batch_json(b, now) for b in self.batches.values()]
         rows = [row for row in rows if _matches(row, params)]
@@ -679,9 +683,6 @@ def _read_upload(reader: FileReader, upload: UploadFile) -> BatchFile:
 
 def _matches(row: dict[str, Any], params: dict[str, str]) -> bool:
     """The list filters: exact matches, and date ranges on startDate and endDate."""
-    status = params.get("status")
-    if status and status not in BATCH_STATUSES:
-        raise _bad_request(f"status must be one of {', '.join(BATCH_STATUSES)}, not {status!r}.")
     for name in ("campaignId", "status"):
         if params.get(name) and row[name] != params[name]:
             return False
