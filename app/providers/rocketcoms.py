@@ -155,7 +155,7 @@ class RocketComsProvider(Provider):
         return await self._submit(spec, "VALIDATE")
 
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
-        return await self._patch(campaign_id, spec, "VALIDATE", idempotent=True)
+        return await self._replace(campaign_id, spec, "VALIDATE")
 
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """Upload with action=VALIDATE and read every line error; the CREATED batch it leaves
@@ -167,10 +167,7 @@ class RocketComsProvider(Provider):
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         if campaign_id is None:
             return await self._submit(spec, "SCHEDULE")
-        return await self.transport.create_once(
-            lambda: self._patch(campaign_id, spec, "SCHEDULE", idempotent=False),
-            lambda: self._if_submitted(campaign_id),
-        )
+        return await self._replace(campaign_id, spec, "SCHEDULE")
 
     async def delete(self, campaign_id: str) -> None:
         await self._call("DELETE", f"/v1/batches/{campaign_id}")
@@ -199,7 +196,7 @@ class RocketComsProvider(Provider):
         existing = await self._find(external_id)
         if existing is not None:
             if existing.provider_status == "CREATED":
-                return await self._patch(existing.id, spec, action, idempotent=True)
+                return await self._replace(existing.id, spec, action)
             if action == "SCHEDULE":
                 return existing
             raise InvalidState(
@@ -220,6 +217,19 @@ class RocketComsProvider(Provider):
         }
         response = await self._upload("POST", "/v1/batches", spec, params, idempotent=False)
         return self._campaign(_unwrap(response))
+
+    async def _replace(self, campaign_id: str, spec: CampaignSpec, action: str) -> RemoteCampaign:
+        """PATCH a CREATED batch with ``spec``'s file.
+
+        Validating again is idempotent. Scheduling is not (a repeat finds the batch no longer
+        CREATED), so a scheduling PATCH whose answer is lost checks the batch before retrying.
+        """
+        if action == "VALIDATE":
+            return await self._patch(campaign_id, spec, action, idempotent=True)
+        return await self.transport.create_once(
+            lambda: self._patch(campaign_id, spec, action, idempotent=False),
+            lambda: self._if_submitted(campaign_id),
+        )
 
     async def _patch(
         self, campaign_id: str, spec: CampaignSpec, action: str, *, idempotent: bool

@@ -312,6 +312,18 @@ async def test_lost_schedule_answer_is_not_sent_again(connect, env):
     assert len(await provider.list()) == 1
 
 
+async def test_lost_answer_when_scheduling_the_validated_draft(connect, env):
+    arm = ArmOnUpload(SandboxTransport(env, ["/rocketcoms"]), env)
+    provider = connect(inner=arm)
+    spec = spec_of(rows(3))
+    report = await provider.validate(spec)
+    arm.faults = {"drop_after": 1}
+    batch = await provider.send(spec)  # no id: finds the draft by externalId and PATCHes it
+    assert env.faults.drop_after == 0
+    assert (batch.id, batch.status) == (report.campaign_id, S.SCHEDULED)
+    assert len(await provider.list()) == 1
+
+
 async def test_server_error_on_create_is_retried_after_a_lookup(connect, env, sleeps):
     provider = connect(
         inner=ArmOnUpload(SandboxTransport(env, ["/rocketcoms"]), env, server_errors=1)
