@@ -22,6 +22,8 @@ class ProviderEntry:
     adapter: str  # "module:Class"
     sandbox_path: str  # where the sandbox serves it, below the sandbox's root URL
     credential_fields: tuple[str, ...]
+    #: account options the built-in sandbox account needs to work out of the box
+    sandbox_options: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDERS: dict[str, ProviderEntry] = {
@@ -54,6 +56,8 @@ PROVIDERS: dict[str, ProviderEntry] = {
             "app.providers.cordial:CordialProvider",
             "/cordial/v2",
             ("api_key",),
+            # the audience the Cordial sandbox knows by default (app/sandbox/cordial.py)
+            (("audience_key", "all-sms"),),
         ),
         ProviderEntry(
             "batch",
@@ -87,5 +91,6 @@ def sandbox_account(provider: str, sandbox_url: str) -> Account:
         name=f"{entry.display_name} sandbox",
         base_url=sandbox_url.rstrip("/") + entry.sandbox_path,
         credentials={f: Secret(SANDBOX_SECRET) for f in entry.credential_fields},
+        options=dict(entry.sandbox_options),
         sandbox=True,
     )
