@@ -279,7 +279,8 @@ class ErrorPanel(QWidget):
         self._update_summary()
 
     def _filters_changed(self) -> None:
-        self.model.set_filters(self.severity_box.currentData(), self.source_box.currentData())
+        source = self.source_box.currentData()  # Qt hands back the plain str of the enum
+        self.model.set_filters(self.severity_box.currentData(), source and Source(source))
 
     def _activate(self, index: QModelIndex) -> None:
         entry = self.model.entry(index.row())

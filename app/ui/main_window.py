@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
         for row_filter in RowFilter:
             self.filter_box.addItem(row_filter.value, row_filter)
         self.filter_box.setToolTip("Which rows the editor shows")
+        self.filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         tools.addWidget(self.filter_box)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -343,6 +344,10 @@ class MainWindow(QMainWindow):
     @property
     def batch(self) -> Batch:
         return self.model.batch
+
+    @property
+    def autosave_timer_interval_ms(self) -> int:
+        return self._autosave_timer.interval()
 
     @property
     def is_modified(self) -> bool:
@@ -847,21 +852,26 @@ class MainWindow(QMainWindow):
             details="You can undo it with Ctrl+Z.",
         )
 
-    def _context_menu(self, position: object) -> None:
+    def gsm_fix_action(self, rows: list[int]) -> QAction:
+        """The one-click fix for ``rows``, its label saying what it saves."""
+        plan: GsmFixPlan = _drain(plan_steps(self.batch, rows))
+        action = QAction(_fix_label(plan, rows, self.batch), self)
+        action.setEnabled(bool(plan.changes) and not self._busy)
+        action.triggered.connect(lambda: self.apply_gsm_fix(plan))
+        return action
+
+    def _context_menu(self, position: QPoint) -> None:
         menu = QMenu(self)
         rows = self.selected_rows()
         if rows and len(rows) <= INSTANT_PLAN_ROWS:
-            plan: GsmFixPlan = _drain(plan_steps(self.batch, rows))
-            fix = menu.addAction(_fix_label(plan, rows, self.batch))
-            fix.setEnabled(bool(plan.changes) and not self._busy)
-            fix.triggered.connect(lambda: self.apply_gsm_fix(plan))
+            menu.addAction(self.gsm_fix_action(rows))
             menu.addSeparator()
         menu.addActions([self.add_action, self.duplicate_action, self.delete_action])
-        menu.popup(self.view.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+        menu.popup(self.view.viewport().mapToGlobal(position))
 
     # -- filter, sort, find, navigation ----------------------------------------------------------
     def _filter_chosen(self) -> None:
-        row_filter: RowFilter = self.filter_box.currentData()
+        row_filter = RowFilter(self.filter_box.currentData())  # Qt hands back the plain str
         if row_filter is RowFilter.ALL:
             self.model.apply_filter(RowFilter.ALL, list(range(len(self.batch))))
             return

@@ -1,0 +1,83 @@
+"""UI test setup: async tests run on a qasync loop (so Qt and asyncio share one loop), and a
+main window built from the real composition root (in-process sandbox, private app folders)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtWidgets import QApplication
+
+# isort: split
+import qasync
+
+from app.main import build_context
+from app.ui.context import AppContext
+from app.ui.main_window import MainWindow
+
+
+def pytest_asyncio_loop_factories(config, item):
+    return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+@pytest.fixture
+def context() -> AppContext:
+    return build_context()
+
+
+@pytest.fixture
+def make_window(qtbot, context) -> Iterator[Callable[..., MainWindow]]:
+    """Build main windows on ``context``; each is closed without prompts after the test."""
+    windows: list[MainWindow] = []
+
+    def make(ctx: AppContext | None = None) -> MainWindow:
+        window = MainWindow(ctx or context)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if shiboken6.isValid(window):
+            window._close_confirmed = True
+            window.close()
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]], header=("phone", "message", "name")) -> Path:
+    lines = [",".join(header)] + [",".join(_quote(c) for c in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _quote(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n') else cell
+
+
+@pytest.fixture
+def open_file(qtbot) -> Callable[[MainWindow, Path], None]:
+    """Open a file in a window and wait until it has loaded."""
+
+    def run(window: MainWindow, path: Path) -> None:
+        with qtbot.waitSignal(window.loaded, timeout=20_000):
+            window.open_file(path)
+
+    return run
+
+
+async def wait_for(signal, timeout: float = 20.0) -> None:
+    """Await a Qt signal on the qasync loop (qtbot.waitSignal would block the loop)."""
+    done = asyncio.Event()
+    signal.connect(done.set)
+    try:
+        await asyncio.wait_for(done.wait(), timeout)
+    finally:
+        signal.disconnect(done.set)
