@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import subprocess
@@ -93,18 +94,19 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             writer.writerow((phone, text, f"C-{index:07d}"))
 
 
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (bytes) of one child process (its own
-    ``getrusage`` figures, from ``os.wait4``, so one run does not mask the other)."""
+def timed(command: list[str]) -> tuple[float, int, bytes]:
+    """Wall seconds, peak resident memory (bytes) and output of one child process. The memory
+    is that child's own ``getrusage`` figure (from ``os.wait4``), so one run does not mask
+    the other."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = child.stdout.read(), child.stderr.read()  # both small: totals, or nothing
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode not in (0, 1):
-        raise SystemExit(f"{command} failed with exit status {child.returncode}")
+    if os.waitstatus_to_exitcode(status) not in (0, 1) or b"Traceback" in err:
+        raise SystemExit(f"{command} failed:\n{err.decode()}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return elapsed, usage.ru_maxrss * scale
+    return elapsed, usage.ru_maxrss * scale, out
 
 
 def main() -> None:
@@ -128,8 +130,14 @@ def main() -> None:
         str(path),
     ]
     preview = [sys.executable, "-m", "app", "preview", str(path), "--summary", "--region", "GB"]
-    bare_time, bare_memory = timed(bare)
-    preview_time, preview_memory = timed(preview)
+    bare_time, bare_memory, _ = timed(bare)
+    preview_time, preview_memory, out = timed(preview)
+    totals = json.loads(out)["totals"]
+    print(
+        f"totals: {totals['rows']:,} rows, {totals['segments']:,} segments, "
+        f"{totals['cost']} {totals['currency']}, {totals['errors']:,} rows with errors, "
+        f"{totals['warnings']:,} with warnings, {len(totals['by_country'])} countries"
+    )
     print(f"bare csv.reader pass : {bare_time:6.2f} s  peak {bare_memory / 2**20:6.0f} MiB")
     print(f"preview --summary    : {preview_time:6.2f} s  peak {preview_memory / 2**20:6.0f} MiB")
     print(f"ratio                : {preview_time / bare_time:6.2f}x (target: within 4x)")

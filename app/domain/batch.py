@@ -673,7 +673,7 @@ def save_batch(batch: Batch, path: Path) -> None:
 
 
 class BatchLoader:
-    """Reads a file into :attr:`batch` one chunk (about a megabyte) at a time.
+    """Reads a file into :attr:`batch` one chunk (about 64 KiB of the file) at a time.
 
     The editor can show the first rows after the first :meth:`load_next` while the rest loads,
     calling it from its event loop between paints; or a worker thread runs :func:`load_batch`.
@@ -681,7 +681,7 @@ class BatchLoader:
     Raises :class:`CsvFileError` (from the constructor or :meth:`load_next`).
     """
 
-    def __init__(self, path: Path, settings: BatchSettings, *, block_bytes: int = 1 << 20) -> None:
+    def __init__(self, path: Path, settings: BatchSettings, *, block_bytes: int = 1 << 16) -> None:
         self.layout = sniff(path)
         skip = (self.layout.phone_column, self.layout.message_column)
         extra = tuple(c for i, c in enumerate(self.layout.columns) if i not in skip)
