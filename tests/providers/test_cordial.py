@@ -98,7 +98,9 @@ def env() -> SandboxEnv:
 async def rig(env: SandboxEnv) -> AsyncIterator[Rig]:
     transport = SandboxTransport(env, providers=["/cordial"])
     client = make_client(transport)
-    yield rig_for(env, client, sandbox_account("cordial", IN_PROCESS_URL), cordial_of(transport))
+    # No account audience: each test says where its campaign goes.
+    account = replace(sandbox_account("cordial", IN_PROCESS_URL), options={})
+    yield rig_for(env, client, account, cordial_of(transport))
     await client.aclose()
 
 
