@@ -178,10 +178,7 @@ def _price_table(path: Path | None) -> PriceTable:
     try:
         return load_price_table(path)
     except PriceTableError as error:
-        where = f"line {error.line}: " if error.line else ""
-        raise _UnusableInput(f"The price file {path} cannot be used: {where}{error}") from None
-    except OSError as error:
-        raise _UnusableInput(f"The price file {path} cannot be read ({error.strerror}).") from None
+        raise _UnusableInput(f"The price file {path} cannot be used ({error}).") from None
 
 
 def _amount(micros: int) -> float:
