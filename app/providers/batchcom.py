@@ -25,6 +25,7 @@ from typing import Any, ClassVar, NoReturn
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities
+from app.providers.audience import single_text
 from app.providers.base import (
     AuthError,
     CampaignSpec,
@@ -38,7 +39,6 @@ from app.providers.base import (
     TransientError,
     ValidationError,
 )
-from app.providers.cordial import single_text
 from app.providers.transport import retry_after_seconds
 
 PROVIDER = "batch"

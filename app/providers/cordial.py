@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities
+from app.providers.audience import single_text
 from app.providers.base import (
     AuthError,
     CampaignSpec,
@@ -369,7 +370,7 @@ class CordialProvider(Provider):
             "name": message_name(spec),
             "tags": [TAG, key_tag(spec.idempotency_key)],
             "audience-key": self._audience(spec),
-            "message": {"content": {SMS_CONTENT_KEY: single_text(spec)}},
+            "message": {"content": {SMS_CONTENT_KEY: single_text(spec, PROVIDER, "Cordial")}},
         }
         if spec.schedule is not None and spec.schedule.start is not None:
             body["schedule"] = spec.schedule.start.isoformat()
@@ -416,37 +417,6 @@ def message_name(spec: CampaignSpec) -> str:
 
 def key_tag(idempotency_key: str) -> str:
     return KEY_TAG_PREFIX + idempotency_key
-
-
-def single_text(spec: CampaignSpec, provider: str = PROVIDER, display: str = "Cordial") -> str:
-    """The one text of an audience-based batch (Cordial, Batch); a ValidationError naming
-    the first row whose text differs."""
-    text: str | None = None
-    for index, recipient in enumerate(spec.recipients()):
-        if text is None:
-            text = recipient.message
-        elif recipient.message != text:
-            raise ValidationError(
-                f"{display} sends one text to every recipient, but line {recipient.line} has a "
-                "different text from the first row. Give every row the same text.",
-                provider=provider,
-                issues=[
-                    ProviderIssue(
-                        code="PER_ROW_TEXT",
-                        message=f"This text differs from the first row's; {display} sends one "
-                        "text to every recipient.",
-                        index=index,
-                        column="message",
-                    )
-                ],
-            )
-    if not text:
-        raise ValidationError(
-            "The batch has no message text to send.",
-            provider=provider,
-            issues=[ProviderIssue(code="NO_TEXT", message="The batch has no message text.")],
-        )
-    return text
 
 
 def refuse_unsupported_schedule(spec: CampaignSpec) -> None:

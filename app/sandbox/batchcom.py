@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.sandbox.cordial import Audience, synthetic_phone
+from app.sandbox.audience import Audience, synthetic_phone
 from app.sandbox.core import SandboxEnv, delivered_by
 
 DEFAULTS: dict[str, Any] = {

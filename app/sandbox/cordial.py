@@ -17,8 +17,7 @@ import binascii
 import itertools
 import json
 import math
-from array import array
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.sandbox.core import SandboxEnv, delivered_by, network_outcome
+from app.sandbox.audience import Audience
+from app.sandbox.core import SandboxEnv, delivered_by
 
 DEFAULTS: dict[str, Any] = {
     # Saved audiences: key -> number of contacts (synthetic UK mobiles) or a list of E.164
@@ -104,43 +104,6 @@ class Rejected(Exception):
 
 
 # -- audiences and outcomes ------------------------------------------------------------------
-class Audience:
-    """The contacts of one audience, with failures counted lazily as sending goes on.
-
-    Contacts are not materialised: ``phone(i)`` gives contact ``i``, and ``failed_before(n)``
-    extends a compact prefix count of network failures only as far as a request needs it
-    (4 bytes per contact sent). Each new contact costs one ``network_outcome`` (some 15-30 us),
-    so polling a campaign costs only what it sent since the last poll; the first look at a
-    million messages sent at once takes tens of seconds.
-    """
-
-    def __init__(self, size: int, phone: Callable[[int], str], failure_percent: int) -> None:
-        self.size = size
-        self.phone = phone
-        self._failure_percent = failure_percent
-        self._failed_prefix = array("I", [0])
-
-    @classmethod
-    def of(cls, contacts: int | Sequence[str], failure_percent: int) -> Audience:
-        """A synthetic audience of ``contacts`` numbers, or one of the numbers listed."""
-        if isinstance(contacts, int):
-            return cls(contacts, synthetic_phone, failure_percent)
-        listed = list(contacts)
-        return cls(len(listed), listed.__getitem__, failure_percent)
-
-    def failed_before(self, count: int) -> int:
-        prefix = self._failed_prefix
-        for index in range(len(prefix) - 1, min(count, self.size)):
-            failed = network_outcome(self.phone(index), self._failure_percent) is not None
-            prefix.append(prefix[-1] + failed)
-        return prefix[min(count, self.size)]
-
-
-def synthetic_phone(index: int) -> str:
-    """Contact ``index`` of a synthetic audience: ``+4474`` and eight digits, a valid UK mobile."""
-    return f"+4474{index:08d}"
-
-
 # -- batch messages ----------------------------------------------------------------------------
 @dataclass
 class BatchMessage:

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox.cordial import Audience, fault_response
+from app.sandbox.audience import Audience
+from app.sandbox.cordial import fault_response
 from app.sandbox.core import SandboxClock, SandboxEnv, network_outcome
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
 
