@@ -412,15 +412,15 @@ def read_chunks(
     width = len(layout.columns)
     message_column = layout.message_column
     header_pending = layout.has_header
-    for block in _line_blocks(path, layout.encoding, block_bytes):
+    for block in _text_blocks(path, layout.encoding, block_bytes):
         chunk = RowChunk(bytes_read=block.bytes_read)
         rows = _plain_block(block, layout.delimiter, width, skip_first=header_pending)
         if rows is not None:
             header_pending = False
             chunk.rows = rows
-            first = block.first_line + (len(block.lines) - len(rows))
+            first = block.first_line + block.lines_used - len(rows)
             chunk.lines = list(range(first, first + len(rows)))
-            if block.has_escape and message_column < width:
+            if "\\n" in block.text:
                 for fields in rows:
                     if "\\n" in fields[message_column]:
                         fields[message_column] = _message_line_breaks(fields[message_column])
@@ -447,27 +447,6 @@ def read_chunks(
         yield chunk
 
 
-def _plain_block(
-    block: _Block, delimiter: str, width: int, *, skip_first: bool
-) -> list[list[str]] | None:
-    """The records of a block where each line is one well-formed record of ``width`` fields
-    (the common case, handled at the speed of :mod:`csv`), else None.
-
-    A record's line is then its position; blank, short, long, multi-line or broken records
-    send the block to the record-by-record path instead.
-    """
-    lines = block.lines
-    try:
-        records = list(csv.reader(lines, delimiter=delimiter, strict=True))
-    except csv.Error:
-        return None
-    if len(records) != len(lines) or set(map(len, records)) != {width}:
-        return None
-    if [""] * width in records:
-        return None  # a line of delimiters only, skipped as blank
-    return records[1:] if skip_first else records
-
-
 def _message_line_breaks(message: str) -> str:
     """The two characters ``\\n`` and a CRLF (or CR) inside a quoted message become the line
     feed an SMS carries."""
@@ -482,22 +461,23 @@ def _field_count_problem(count: int, width: int, has_header: bool) -> str:
 
 @dataclass(slots=True)
 class _Block:
-    """The lines of one block of the file, with their endings.
+    """Whole lines of the file, about one read's worth.
 
-    A record may span blocks (a quoted line break): ``_parse_block`` moves the lines of an
-    unfinished last record to ``unfinished`` and ``_line_blocks`` carries them into the next
-    block. At the end of the file (``final``) such a record is reported instead.
+    A record may span blocks (a quoted line break): the parser puts the text of an unfinished
+    last record in ``unfinished`` and ``_text_blocks`` carries it into the next block. At the
+    end of the file (``final``) such a record is reported instead. ``lines_used`` is how many
+    lines the parser consumed, so that the next block knows its first line number.
     """
 
-    lines: list[str]
+    text: str
     first_line: int
     bytes_read: int
     final: bool
-    has_escape: bool  # the two characters "\\n" occur somewhere in the block
-    unfinished: list[str] = field(default_factory=list)
+    unfinished: str = ""
+    lines_used: int = 0
 
 
-def _line_blocks(path: Path, encoding: str, block_bytes: int) -> Iterator[_Block]:
+def _text_blocks(path: Path, encoding: str, block_bytes: int) -> Iterator[_Block]:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     first_line = 1
     bytes_read = 0
@@ -517,19 +497,56 @@ def _line_blocks(path: Path, encoding: str, block_bytes: int) -> Iterator[_Block
                     f"save it again as {name}.",
                     line=line,
                 ) from None
-            lines = _split_lines(text)
-            carry = ""
-            if not final and lines and not lines[-1].endswith("\n"):
-                carry = lines.pop()  # cut mid-line (or between \r and \n)
-            block = _Block(lines, first_line, bytes_read, final, "\\n" in text)
-            yield block
-            first_line += len(lines) - len(block.unfinished)
-            carry = "".join(block.unfinished) + carry
+            cut = len(text) if final else _end_of_last_line(text)
+            block = _Block(text[:cut], first_line, bytes_read, final)
+            carry = text[cut:]
+            if block.text or final:
+                yield block
+            first_line += block.lines_used
+            carry = block.unfinished + carry
             if final:
                 return
 
 
+def _end_of_last_line(text: str) -> int:
+    """Where the last whole line of ``text`` ends (never between a CR and its LF)."""
+    end = text.rfind("\n")
+    if end < 0:
+        end = text.rfind("\r", 0, len(text) - 1)  # a file with CR line ends only
+    return end + 1
+
+
+def _plain_block(
+    block: _Block, delimiter: str, width: int, *, skip_first: bool
+) -> list[list[str]] | None:
+    """The records of a block where each line is one well-formed record of ``width`` fields
+    (the common case, handled at the speed of :mod:`csv`), else None.
+
+    Lines are split on LF alone here, which is fast; that is right only when every CR is part
+    of a CRLF and no record spans lines, both checked. Blank, short, long, multi-line or
+    broken records send the block to the record-by-record path instead.
+    """
+    text = block.text
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    carriage_returns = text.count("\r")
+    if carriage_returns and carriage_returns != text.count("\r\n"):
+        return None
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    if len(records) != len(lines) or set(map(len, records)) != {width}:
+        return None
+    if [""] * width in records:
+        return None  # a line of delimiters only, skipped as blank
+    block.lines_used = len(lines)
+    return records[1:] if skip_first else records
+
+
 def _split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where :mod:`csv` splits: CR, LF, CRLF."""
     if _OTHER_LINE_BREAKS.search(text):
         return _LINES.findall(text)
     return text.splitlines(keepends=True)
@@ -537,7 +554,8 @@ def _split_lines(text: str) -> list[str]:
 
 def _parse_block(block: _Block, delimiter: str) -> Iterator[tuple[int, list[str], str | None]]:
     """(start line, fields, problem) of each complete record in ``block``."""
-    lines = block.lines
+    lines = _split_lines(block.text)
+    block.lines_used = len(lines)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     done = 0  # lines consumed by complete records
     while True:
@@ -549,7 +567,8 @@ def _parse_block(block: _Block, delimiter: str) -> Iterator[tuple[int, list[str]
         except csv.Error as error:
             message = str(error)
             if "unexpected end of data" in message and not block.final:
-                block.unfinished = lines[done:]
+                block.unfinished = "".join(lines[done:])
+                block.lines_used = done
                 return
             bad = lines[done : reader.line_num]
             problem = _quote_problem(message, len(bad))
