@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,7 @@ def build_context() -> AppContext:
         )
 
     store = SettingsStore()
+    threading.Thread(target=warm_up_phone_checks, name="phone-warm-up", daemon=True).start()
     return AppContext(
         settings_store=store,
         settings=store.load(),
@@ -75,6 +77,26 @@ def build_context() -> AppContext:
         capabilities=provider_capabilities,
         aclose=transport.aclose,
     )
+
+
+def warm_up_phone_checks() -> None:
+    """Check one example number of every region, while the operator looks at the empty window.
+
+    libphonenumber loads each region's metadata and compiles its patterns on first use: about
+    1.5 s in all, which would otherwise freeze the window while the first file loads.
+    """
+    import phonenumbers
+
+    from app.domain.phones import PhoneChecker
+
+    examples = (
+        phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    )
+    numbers = [
+        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) for n in examples if n
+    ]
+    PhoneChecker().check_many(numbers)
 
 
 def provider_capabilities(provider: str) -> Capabilities | None:

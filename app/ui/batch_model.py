@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QUndoStack
 
-from app.domain.batch import Batch, IssueSeverity, RowData
+from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
 from app.store import autosave
 from app.ui.chunked import Steps
 from app.ui.columns import (
@@ -50,7 +50,11 @@ SEVERITY_TINT = {
 }
 UCS2_TINT = QColor(38, 139, 210, 45)
 
-_FILTER_STRIDE = 4096
+_FILTER_STRIDE = 256
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
+_RESULT_CACHE_ROWS = 256
 
 
 class BatchModel(QAbstractTableModel):
@@ -71,6 +75,9 @@ class BatchModel(QAbstractTableModel):
         self.row_filter = RowFilter.ALL
         self.sort_column = -1
         self.sort_order = Qt.SortOrder.AscendingOrder
+        # Results of the rows on screen: a paint asks for every cell and role of a row, and
+        # building a result is what costs. Cleared whenever the batch changes.
+        self._results: dict[int, RowResult] = {}
 
     # -- the document ---------------------------------------------------------------------
     @property
@@ -83,6 +90,7 @@ class BatchModel(QAbstractTableModel):
 
     def set_batch(self, batch: Batch) -> None:
         self.beginResetModel()
+        self._results.clear()
         self._batch = batch
         self._count = len(batch)
         self._columns = columns_for(batch.extra_columns)
@@ -114,6 +122,15 @@ class BatchModel(QAbstractTableModel):
         self._order = order
         self._inverse = None
 
+    def result(self, row: int) -> RowResult:
+        """The batch's result for ``row``, cached while the batch does not change."""
+        cached = self._results.get(row)
+        if cached is None:
+            if len(self._results) >= _RESULT_CACHE_ROWS:
+                self._results.clear()
+            cached = self._results[row] = self._batch.result(row)
+        return cached
+
     # -- Qt's model interface ------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         if parent.isValid():
@@ -126,23 +143,23 @@ class BatchModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             row = self.batch_row(index.row())
-            return cell_text(self._batch, row, self._columns[index.column()])
+            return cell_text(self._batch, row, self._columns[index.column()], self.result)
         if role == Qt.ItemDataRole.EditRole:
             column = self._columns[index.column()]
             row = self.batch_row(index.row())
-            return (edit_text if column.editable else cell_text)(self._batch, row, column)
+            if column.editable:
+                return edit_text(self._batch, row, column)
+            return cell_text(self._batch, row, column, self.result)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(self.batch_row(index.row()), self._columns[index.column()])
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if self._columns[index.column()].field in NUMERIC:
-                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            return None
+            return _RIGHT if self._columns[index.column()].field in NUMERIC else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(self.batch_row(index.row()), self._columns[index.column()])
         if role == FORCING_ROLE:
             if self._columns[index.column()].field is not Field.MESSAGE:
                 return None
-            return self._batch.result(self.batch_row(index.row())).analysis.forcing
+            return self.result(self.batch_row(index.row())).analysis.forcing
         if role == BATCH_ROW_ROLE:
             return self.batch_row(index.row())
         return None
@@ -163,10 +180,9 @@ class BatchModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if self._columns[index.column()].editable and not self.read_only:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+            return _EDITABLE
+        return _READ_ONLY
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         from app.ui.commands import SetCellCommand  # commands call back into this model
@@ -230,6 +246,7 @@ class BatchModel(QAbstractTableModel):
 
     # -- edits (called by the undo commands, never directly by widgets) -----------------------
     def write_cell(self, row: int, column: Column, value: str) -> None:
+        self._results.clear()
         if column.field is Field.PHONE:
             changed = self._batch.set_phone(row, value)
             self.edited.emit(autosave.set_phone_op(row, value))
@@ -244,6 +261,7 @@ class BatchModel(QAbstractTableModel):
 
     def write_messages(self, changes: Iterable[tuple[int, str]]) -> None:
         """Set many messages at once: one change signal, one totals update."""
+        self._results.clear()
         changed: set[int] = set()
         for row, value in changes:
             changed |= self._batch.set_message(row, value)
@@ -256,6 +274,7 @@ class BatchModel(QAbstractTableModel):
         count = len(rows)
         view = self._insert_position(row)
         self.beginInsertRows(QModelIndex(), view, view + count - 1)
+        self._results.clear()
         changed = self._batch.insert_rows(row, rows)
         self._count += count
         if self._order is not None:
@@ -270,6 +289,7 @@ class BatchModel(QAbstractTableModel):
     def remove_batch_rows(self, row: int, count: int) -> list[RowData]:
         """Remove ``count`` batch rows from ``row``; return them for an undo."""
         end = row + count
+        self._results.clear()
         if self._order is None:
             self.beginRemoveRows(QModelIndex(), row, end - 1)
             removed = self._batch.remove_rows(row, count)
@@ -293,6 +313,7 @@ class BatchModel(QAbstractTableModel):
             del self._order[first : last + 1]
             self.endRemoveRows()
         removed = self._batch.remove_rows(row, count)
+        self._results.clear()
         self._count -= count
         self._set_order([r - count if r >= end else r for r in self._order])
         return removed
@@ -322,6 +343,7 @@ class BatchModel(QAbstractTableModel):
         """Show the rows the loader appended to the batch since the last call (file order)."""
         total = len(self._batch)
         if total > self._count:
+            self._results.clear()  # new rows can make shown ones duplicates
             self.beginInsertRows(QModelIndex(), self._count, total - 1)
             self._count = total
             self.endInsertRows()
@@ -331,20 +353,20 @@ class BatchModel(QAbstractTableModel):
     def _background(self, row: int, column: Column) -> QColor | None:
         field = column.field
         if field is Field.ISSUES:
-            severity = worst_severity(self._batch.result(row))
+            severity = worst_severity(self.result(row))
             return None if severity is None else SEVERITY_TINT[severity]
         if field is Field.PHONE or field is Field.MESSAGE:
-            issues = self._batch.result(row).issues
+            issues = self.result(row).issues
             severities = [i.severity for i in issues if i.column == field.value]
             if severities:
                 worst = min(severities, key=lambda s: s is not IssueSeverity.ERROR)
                 return SEVERITY_TINT[worst]
-        if field is Field.ENCODING and self._batch.result(row).analysis.encoding == "UCS-2":
+        if field is Field.ENCODING and self.result(row).analysis.encoding == "UCS-2":
             return UCS2_TINT
         return None
 
     def _tooltip(self, row: int, column: Column) -> str | None:
-        result = self._batch.result(row)
+        result = self.result(row)
         field = column.field
         if field is Field.MESSAGE or field is Field.ENCODING:
             return message_tooltip(self._batch, row)

@@ -60,8 +60,9 @@ def columns_for(extra_columns: tuple[str, ...]) -> list[Column]:
     ]
 
 
-def cell_text(batch: Batch, row: int, column: Column) -> str:
-    """What a cell shows (line feeds in a message are shown as ↵)."""
+def cell_text(batch: Batch, row: int, column: Column, result: Callable[[int], RowResult]) -> str:
+    """What a cell shows (line feeds in a message are shown as ↵); ``result`` gives a row's
+    result (the model caches them: a paint asks for several cells of one row)."""
     field = column.field
     if field is Field.PHONE:
         return batch.phone(row)
@@ -69,7 +70,7 @@ def cell_text(batch: Batch, row: int, column: Column) -> str:
         return batch.message(row).replace("\n", "↵")
     if field is Field.EXTRA:
         return _extra(batch, row, column.extra)
-    return _computed_text(batch, batch.result(row), field)
+    return _computed_text(batch, result(row), field)
 
 
 def edit_text(batch: Batch, row: int, column: Column) -> str:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QTreeView,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +32,7 @@ from app.ui.chunked import Steps
 
 Index = QModelIndex | QPersistentModelIndex
 
-_SCAN_STRIDE = 4096
+_SCAN_STRIDE = 256
 
 
 class Source(StrEnum):
@@ -245,14 +245,21 @@ class ErrorPanel(QWidget):
         ):
             self.source_box.addItem(label, value)
         self.summary = QLabel()
-        self.view = QTreeView()
+        # A table, not a tree view: a tree lays out every item (a Python call each), which at
+        # a hundred thousand issues freezes the window; a table with fixed rows never does.
+        self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setRootIsDecorated(False)
-        self.view.setUniformRowHeights(True)
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.view.header()
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
         for column, width in enumerate((90, 80, 90, 80, 140)):
             header.resizeSection(column, width)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidg
 from app.ui.batch_model import BatchModel
 from app.ui.chunked import ChunkedJob, Steps
 
-_STRIDE = 2048
+_STRIDE = 512
 
 
 def find_steps(model: BatchModel, needle: str, start: int, backwards: bool = False) -> Steps:

@@ -15,7 +15,7 @@ from app.domain.links import analyze_as_sent
 from app.domain.sms import to_gsm
 from app.ui.chunked import Steps
 
-_STRIDE = 4096
+_STRIDE = 256
 
 
 @dataclass

@@ -20,7 +20,7 @@ from app.providers.base import (
 )
 from app.ui.chunked import Steps
 
-_STRIDE = 4096
+_STRIDE = 256
 
 
 @dataclass(frozen=True, slots=True)
