@@ -42,10 +42,10 @@ def campaign(rows: int) -> CampaignSpec:
     return CampaignSpec("Benchmark", recipients, rows, "bench-1")
 
 
-def encode_all(provider: BulkSmsProvider, spec: CampaignSpec) -> tuple[int, int]:
-    checked = survey(spec.recipients())
+async def encode_all(provider: BulkSmsProvider, spec: CampaignSpec) -> tuple[int, int]:
+    checked = await survey(spec.recipients())
     submissions = total = 0
-    for chunk in provider._chunks(spec, checked.columns):
+    async for _, chunk in provider._chunks(spec, checked.columns):
         submissions += 1
         total += sum(map(len, chunk))
     return submissions, total
@@ -59,12 +59,12 @@ async def main(rows: int) -> None:
     spec = campaign(rows)
 
     started = time.perf_counter()
-    submissions, size = encode_all(provider, spec)
+    submissions, size = await encode_all(provider, spec)
     print(f"rows: {rows:,}  submissions: {submissions}  form bytes: {size / 1e6:.1f} MB")
     print(f"adapter encoding, no network: {time.perf_counter() - started:.2f} s")
 
     tracemalloc.start()
-    encode_all(provider, spec)
+    await encode_all(provider, spec)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"peak traced Python allocations while encoding: {peak / 1e6:.1f} MB")

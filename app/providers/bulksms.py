@@ -21,6 +21,7 @@ cancelled"). There is no call that lists batches either.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
@@ -191,12 +192,15 @@ class Survey:
     rows: int
 
 
-def survey(recipients: Iterable[Recipient]) -> Survey:
+async def survey(recipients: Iterable[Recipient]) -> Survey:
+    """Read every row once; hands the event loop back every 1,000 rows (the UI's loop)."""
     used: set[str] = set()
     issues: list[ProviderIssue] = []
     rows = 0
     for index, recipient in enumerate(recipients):
         rows = index + 1
+        if rows % PIECE_ROWS == 0:
+            await asyncio.sleep(0)
         message, dca = wire_message(recipient)
         if dca:
             used.add("dca")
@@ -288,11 +292,11 @@ class BulkSmsProvider(Provider):
         or the route-specific features: EAPI answers a status code and nothing more. Per-row
         checks (number validity, length, encoding cost) are the local checks' job.
         """
-        checked = self._survey(spec)
+        checked = await self._survey(spec)
         if checked.issues:
             return ValidationReport(PROVIDER, checked.issues, checked.rows)
         issues: list[ProviderIssue] = []
-        for chunk, pieces in enumerate(self._chunks(spec, checked.columns)):
+        async for chunk, pieces in self._chunks(spec, checked.columns):
             reply = await self._submit(spec, pieces, chunk, checked.columns, test=True)
             if reply.code == "24":
                 issues.append(ProviderIssue("24", f"BulkSMS: {reply.description}".strip()))
@@ -312,7 +316,7 @@ class BulkSmsProvider(Provider):
                 "BulkSMS has no drafts: a campaign is created and sent in one submission.",
                 provider=PROVIDER,
             )
-        checked = self._survey(spec)
+        checked = await self._survey(spec)
         if checked.issues:
             raise ValidationError(
                 f"{len(checked.issues)} row(s) cannot be sent through BulkSMS.",
@@ -320,7 +324,7 @@ class BulkSmsProvider(Provider):
                 issues=checked.issues,
             )
         accepted: list[Reply] = []
-        for chunk, pieces in enumerate(self._chunks(spec, checked.columns)):
+        async for chunk, pieces in self._chunks(spec, checked.columns):
             reply = await self._submit(spec, pieces, chunk, checked.columns, test=False)
             if reply.code not in SUBMISSION_STATUS:
                 raise self._error(reply, accepted=accepted)
@@ -419,7 +423,7 @@ class BulkSmsProvider(Provider):
                 f"The account's time zone {name!r} is not a known time zone.", provider=PROVIDER
             ) from None
 
-    def _survey(self, spec: CampaignSpec) -> Survey:
+    async def _survey(self, spec: CampaignSpec) -> Survey:
         schedule = spec.schedule
         if schedule is not None:
             refused = [
@@ -437,21 +441,31 @@ class BulkSmsProvider(Provider):
                     "start time.",
                     provider=PROVIDER,
                 )
-        checked = survey(spec.recipients())
+        checked = await survey(spec.recipients())
         if checked.rows == 0:
             raise ValidationError("The campaign has no recipients.", provider=PROVIDER)
         return checked
 
-    def _chunks(self, spec: CampaignSpec, columns: Sequence[str]) -> Iterator[list[bytes]]:
-        """The form-encoded CSV of each submission (at most 30,000 lines) in 1,000-line pieces.
+    async def _chunks(
+        self, spec: CampaignSpec, columns: Sequence[str]
+    ) -> AsyncIterator[tuple[int, list[bytes]]]:
+        """Each submission's number and form-encoded CSV (at most 30,000 lines) in 1,000-line
+        pieces.
 
         Only one submission is held (a few MB at most), so a retry can replay it without
-        reading the recipients again, and a million rows never sit in memory at once.
+        reading the recipients again, and a million rows never sit in memory at once. The
+        event loop gets a turn after every piece.
         """
         lines = (csv_line(r, columns) for r in spec.recipients())
-        pieces = iter(lambda: form_value("".join(islice(lines, PIECE_ROWS))), b"")
-        while chunk := list(islice(pieces, MAX_PER_SUBMISSION // PIECE_ROWS)):
-            yield chunk
+        number, chunk = 0, []
+        while piece := form_value("".join(islice(lines, PIECE_ROWS))):
+            chunk.append(piece)
+            await asyncio.sleep(0)
+            if len(chunk) * PIECE_ROWS == MAX_PER_SUBMISSION:
+                yield number, chunk
+                number, chunk = number + 1, []
+        if chunk:
+            yield number, chunk
 
     def _form_head(
         self, spec: CampaignSpec, chunk: int, columns: Sequence[str], *, test: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -227,6 +228,26 @@ async def test_a_unicode_text_too_long_for_one_16bit_message_is_refused_by_row(r
         (7, 9, "message", "bulksms.unicode_too_long"),
         (8, 10, "sender", "bulksms.not_latin1"),
     ]
+
+
+async def test_reading_many_rows_hands_the_event_loop_back(rig):
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    rows = [Recipient(i, i + 2, GOOD[i % 100], "x") for i in range(5000)]
+    rows.append(Recipient(5000, 5002, GOOD[0], "Ж" * 80))  # only the survey runs
+    task = asyncio.create_task(ticker())
+    try:
+        report = await rig.provider.validate(spec_of(rows))
+    finally:
+        task.cancel()
+    assert not report.ok
+    assert ticks >= 5  # a turn for the rest of the app every 1,000 rows
 
 
 async def test_an_empty_campaign_is_refused(rig):
