@@ -74,6 +74,7 @@ FORM_TYPE = f"application/x-www-form-urlencoded; charset={CHARSET}"
 PIECE_ROWS = 1000
 assert MAX_PER_SUBMISSION % PIECE_ROWS == 0
 _NEEDS_ESCAPE = re.compile(r'[\\"\r\n]')
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 
 S = CampaignStatus
 
@@ -164,7 +165,14 @@ def row_issues(
     index: int, recipient: Recipient, message: str, dca: str | None
 ) -> Iterator[ProviderIssue]:
     """What makes a row impossible to put on the EAPI wire (``message, dca`` as wired)."""
-    if dca == "16bit" and len(message) // 4 > MAX_16BIT_UNITS:
+    if recipient.fields.get("dca") in ("8bit", "16bit") and not _HEX.fullmatch(message):
+        yield ProviderIssue(
+            "bulksms.not_hex",
+            "With an 8bit or 16bit dca the message must be hexadecimal octets (e.g. 0048).",
+            index=index,
+            column="message",
+        )
+    elif dca == "16bit" and len(message) // 4 > MAX_16BIT_UNITS:
         yield ProviderIssue(
             "bulksms.unicode_too_long",
             f"This message needs Unicode (16-bit), where BulkSMS takes at most "

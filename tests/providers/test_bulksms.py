@@ -219,6 +219,7 @@ async def test_a_unicode_text_too_long_for_one_16bit_message_is_refused_by_row(r
         Recipient(0, 2, GOOD[0], "fine"),
         Recipient(7, 9, GOOD[1], "Ж" * 71),
         Recipient(8, 10, GOOD[2], "also fine", {"sender": "Магазин"}),
+        Recipient(9, 11, GOOD[3], "Жук", {"dca": "16bit"}),  # a 16bit row must be hex
     ]
     with pytest.raises(ValidationError) as caught:
         await rig.provider.send(spec_of(rows))
@@ -227,6 +228,7 @@ async def test_a_unicode_text_too_long_for_one_16bit_message_is_refused_by_row(r
     assert [(i.row, i.line, i.column, i.code) for i in placed] == [
         (7, 9, "message", "bulksms.unicode_too_long"),
         (8, 10, "sender", "bulksms.not_latin1"),
+        (9, 11, "message", "bulksms.not_hex"),
     ]
 
 
