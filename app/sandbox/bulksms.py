@@ -10,9 +10,10 @@ Reachable codes: 0 and 1; 23 (bad credentials); 24 (no header, no valid line, to
 unknown batch, bad ``send_time``); 25 when ``bulksms.credits`` runs out; 27 past
 ``bulksms.daily_quota``; 22, 26, 28 and 40 when queued in ``bulksms.next_status_codes``.
 
-Not simulated: the "one concurrent connection" rule (requests are served in parallel), push
-delivery reports, groups, ``send_sms``. Where the public material is silent the sandbox makes a
-conservative guess, kept as a key of ``env.settings`` (see ``DEFAULTS``).
+There is no cancel call, as in EAPI: a scheduled batch cannot be cancelled. Not simulated: the
+"one concurrent connection" rule (requests are served in parallel), push delivery reports,
+groups, ``send_sms``. Where the public material is silent the sandbox makes a conservative
+guess, kept as a key of ``env.settings`` (see ``DEFAULTS``).
 """
 
 from __future__ import annotations
