@@ -94,10 +94,11 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             writer.writerow((phone, text, f"C-{index:07d}"))
 
 
-def timed(command: list[str]) -> tuple[float, int, bytes]:
-    """Wall seconds, peak resident memory (bytes) and output of one child process. The memory
-    is that child's own ``getrusage`` figure (from ``os.wait4``), so one run does not mask
-    the other."""
+def timed(command: list[str]) -> tuple[float, float, int, bytes]:
+    """Wall seconds, CPU seconds, peak resident memory (bytes) and output of one child
+    process. CPU and memory are that child's own ``getrusage`` figures (from ``os.wait4``,
+    which include its own children: the phone process), so one run does not mask the other.
+    CPU time is the steadier figure on a shared machine."""
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = child.stdout.read(), child.stderr.read()  # both small: totals, or nothing
@@ -106,7 +107,8 @@ def timed(command: list[str]) -> tuple[float, int, bytes]:
     if os.waitstatus_to_exitcode(status) not in (0, 1) or b"Traceback" in err:
         raise SystemExit(f"{command} failed:\n{err.decode()}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return elapsed, usage.ru_maxrss * scale, out
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss * scale, out
 
 
 def main() -> None:
@@ -130,17 +132,25 @@ def main() -> None:
         str(path),
     ]
     preview = [sys.executable, "-m", "app", "preview", str(path), "--summary", "--region", "GB"]
-    bare_time, bare_memory, _ = timed(bare)
-    preview_time, preview_memory, out = timed(preview)
+    bare_time, bare_cpu, bare_memory, _ = timed(bare)
+    preview_time, preview_cpu, preview_memory, out = timed(preview)
     totals = json.loads(out)["totals"]
     print(
         f"totals: {totals['rows']:,} rows, {totals['segments']:,} segments, "
         f"{totals['cost']} {totals['currency']}, {totals['errors']:,} rows with errors, "
         f"{totals['warnings']:,} with warnings, {len(totals['by_country'])} countries"
     )
-    print(f"bare csv.reader pass : {bare_time:6.2f} s  peak {bare_memory / 2**20:6.0f} MiB")
-    print(f"preview --summary    : {preview_time:6.2f} s  peak {preview_memory / 2**20:6.0f} MiB")
+    print(
+        f"bare csv.reader pass : {bare_time:6.2f} s wall {bare_cpu:6.2f} s CPU  "
+        f"peak {bare_memory / 2**20:5.0f} MiB"
+    )
+    print(
+        f"preview --summary    : {preview_time:6.2f} s wall {preview_cpu:6.2f} s CPU  "
+        f"peak {preview_memory / 2**20:5.0f} MiB"
+    )
     print(f"ratio                : {preview_time / bare_time:6.2f}x (target: within 4x)")
+    print(f"CPU ratio            : {preview_cpu / bare_cpu:6.2f}x (both processes of preview)")
+    print(f"load average         : {os.getloadavg()[0]:6.2f} (other work on the machine skews)")
     print(f"peak memory          : {preview_memory / 2**20:6.0f} MiB (target: under 1024 MiB)")
 
 

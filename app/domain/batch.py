@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import locale
 import os
+import sys
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
+from multiprocessing import get_context
 from operator import itemgetter
 from pathlib import Path
 
@@ -727,47 +730,148 @@ def load_batch(
 _SUMMARY_KEY = itemgetter(2, 0, 3)  # (region, kind, is_mobile) of a PhoneVerdict
 _E164 = itemgetter(1)
 _IS_MOBILE = itemgetter(3)
+_PhoneKey = tuple[str | None, PhoneKind, bool | None]
+
+# A summary checks numbers in a second process when the file is at least this big and the
+# machine has a second core: below it, starting the process costs more than it saves.
+PARALLEL_MIN_BYTES = 8 * 2**20
+_SUMMARY_BATCH_ROWS = 20_000  # rows per hand-over to the phone process
+
+
+class _PhoneCounts:
+    """The half of a summary that needs only the numbers: each row's phone key, and how many
+    rows every valid mobile number is on (for the duplicates)."""
+
+    def __init__(self, region: str) -> None:
+        self._checker = PhoneChecker(region)
+        self._mobiles: Counter[str] = Counter()
+        self._keys: dict[_PhoneKey, _PhoneKey] = {}
+
+    def keys(self, phones: list[str]) -> list[_PhoneKey]:
+        """One key per number. Equal keys are one object, so that a list of them pickles
+        to a few bytes per row on its way back from the phone process."""
+        verdicts = self._checker.check_many(phones)
+        self._mobiles.update(map(_E164, filter(_IS_MOBILE, verdicts)))
+        intern = self._keys.setdefault
+        return [intern(key, key) for key in map(_SUMMARY_KEY, verdicts)]
+
+    def duplicate_rows(self) -> int:
+        return sum(n for n in self._mobiles.values() if n > 1)
+
+
+# The phone process's own counts: it serves one summary (one worker, then it exits).
+_process_counts: _PhoneCounts | None = None
+
+
+def _keys_in_process(region: str, phones: list[str]) -> list[_PhoneKey]:
+    global _process_counts
+    if _process_counts is None:
+        _process_counts = _PhoneCounts(region)
+    return _process_counts.keys(phones)
+
+
+def _duplicates_in_process() -> int:
+    return 0 if _process_counts is None else _process_counts.duplicate_rows()
+
+
+class _Summary:
+    """Counts rows by (phone key, message) in C; priced and analysed once per combination."""
+
+    def __init__(self) -> None:
+        self.kinds: Counter[tuple[_PhoneKey, str]] = Counter()
+        self.broken: Counter[tuple[_PhoneKey, str]] = Counter()  # malformed rows
+
+    def add(self, keys: list[_PhoneKey], messages: list[str], malformed: list[int]) -> None:
+        if malformed:
+            for index in malformed:
+                self.broken[keys[index], messages[index]] += 1
+            skip = set(malformed)
+            keep = [i for i in range(len(keys)) if i not in skip]
+            keys = [keys[i] for i in keep]
+            messages = [messages[i] for i in keep]
+        self.kinds.update(zip(keys, messages, strict=True))
+
+    def totals(self, settings: BatchSettings, duplicate_rows: int) -> Totals:
+        if not self.kinds and not self.broken:
+            raise CsvFileError("The file has no data rows.")
+        texts = _Texts(settings)
+        tally = _Tally(_Prices(settings.prices))
+        for malformed, counter in ((False, self.kinds), (True, self.broken)):
+            for ((region, kind, is_mobile), message), rows in counter.items():
+                tally.add(region, _phone_code(kind, is_mobile), texts.get(message), malformed, rows)
+        tally.duplicate_warnings = duplicate_rows
+        return tally.totals(settings.prices.currency)
 
 
 def summarize(
-    path: Path, settings: BatchSettings, *, progress: Callable[[int, int], None] | None = None
+    path: Path,
+    settings: BatchSettings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    parallel: bool | None = None,
 ) -> Totals:
     """The totals :func:`load_batch` would give, without keeping the rows.
 
-    Rows are counted by (country, phone kind, message) with :class:`collections.Counter`
-    (which counts in C), then each distinct combination is analysed and priced once; the
-    valid mobile numbers are counted the same way to find duplicates.
+    With ``parallel`` (by default: a file of :data:`PARALLEL_MIN_BYTES` or more on a machine
+    with two cores) a second process checks the numbers while this one parses the file and
+    counts the messages.
     """
     layout = sniff(path)
     bytes_total = path.stat().st_size
-    checker = PhoneChecker(settings.default_region)
-    texts = _Texts(settings)
-    tally = _Tally(_Prices(settings.prices))
-    kinds: Counter[tuple[tuple[str | None, PhoneKind, bool | None], str]] = Counter()
-    broken: Counter[tuple[tuple[str | None, PhoneKind, bool | None], str]] = Counter()
-    mobiles: Counter[str] = Counter()
-    phone_at, message_at = layout.phone_column, layout.message_column
+    if parallel is None:
+        parallel = bytes_total >= PARALLEL_MIN_BYTES and _second_process_helps()
+    summary = _Summary()
+    batches = _summary_batches(path, layout, progress, bytes_total)
+    if not parallel:
+        counts = _PhoneCounts(settings.default_region)
+        for phones, messages, malformed in batches:
+            summary.add(counts.keys(phones), messages, malformed)
+        return summary.totals(settings, counts.duplicate_rows())
+    # "spawn", not "fork": the caller may have threads (a GUI), and a forked child of a
+    # threaded process can hang on a lock that was held at the fork.
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        pending: deque[tuple[Future[list[_PhoneKey]], list[str], list[int]]] = deque()
+        for phones, messages, malformed in batches:
+            future = pool.submit(_keys_in_process, settings.default_region, phones)
+            pending.append((future, messages, malformed))
+            if len(pending) > 2:  # keep the phone process fed, and the memory bounded
+                future, messages, malformed = pending.popleft()
+                summary.add(future.result(), messages, malformed)
+        for future, messages, malformed in pending:
+            summary.add(future.result(), messages, malformed)
+        duplicate_rows = pool.submit(_duplicates_in_process).result()
+    return summary.totals(settings, duplicate_rows)
+
+
+def _second_process_helps() -> bool:
+    """Two cores, and not a frozen (PyInstaller) build, whose executable cannot be spawned
+    as a plain Python worker unless the entry point calls ``multiprocessing.freeze_support``."""
+    return (os.cpu_count() or 1) > 1 and not getattr(sys, "frozen", False)
+
+
+def _summary_batches(
+    path: Path,
+    layout: CsvLayout,
+    progress: Callable[[int, int], None] | None,
+    bytes_total: int,
+) -> Iterator[tuple[list[str], list[str], list[int]]]:
+    """(phones, messages, positions of malformed rows) for about 20,000 rows at a time."""
+    phone_of, message_of = itemgetter(layout.phone_column), itemgetter(layout.message_column)
+    width = len(layout.columns)
+    phones: list[str] = []
+    messages: list[str] = []
+    malformed: list[int] = []
     for chunk in read_chunks(path, layout):
         rows = chunk.rows
         if chunk.problems:
-            rows = [r + [""] * (len(layout.columns) - len(r)) for r in rows]
-        verdicts = checker.check_many([r[phone_at] for r in rows])
-        messages = [r[message_at] for r in rows]
-        mobiles.update(map(_E164, filter(_IS_MOBILE, verdicts)))
-        if chunk.problems:
-            for index in chunk.problems:
-                broken[_SUMMARY_KEY(verdicts[index]), messages[index]] += 1
-            keep = [i for i in range(len(rows)) if i not in chunk.problems]
-            verdicts = [verdicts[i] for i in keep]
-            messages = [messages[i] for i in keep]
-        kinds.update(zip(map(_SUMMARY_KEY, verdicts), messages, strict=True))
+            malformed.extend(len(phones) + index for index in chunk.problems)
+            rows = [r + [""] * (width - len(r)) for r in rows]
+        phones.extend(map(phone_of, rows))
+        messages.extend(map(message_of, rows))
         if progress is not None:
             progress(chunk.bytes_read, bytes_total)
-    if not kinds and not broken:
-        raise CsvFileError("The file has no data rows.")
-    for malformed, counter in ((False, kinds), (True, broken)):
-        for ((region, kind, is_mobile), message), rows_of_kind in counter.items():
-            code = _phone_code(kind, is_mobile)
-            tally.add(region, code, texts.get(message), malformed, rows_of_kind)
-    tally.duplicate_warnings = sum(n for n in mobiles.values() if n > 1)
-    return tally.totals(settings.prices.currency)
+        if len(phones) >= _SUMMARY_BATCH_ROWS:
+            yield phones, messages, malformed
+            phones, messages, malformed = [], [], []
+    if phones:
+        yield phones, messages, malformed

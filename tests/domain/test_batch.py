@@ -368,3 +368,12 @@ def test_malformed_rows_keep_every_field(tmp_path):
 )
 def test_default_region_comes_from_the_locale(environ, region):
     assert default_region(environ) == region
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_summary_with_or_without_the_phone_process_is_the_same(tmp_path, parallel):
+    path = big_file(tmp_path, 45_000)
+    path.write_text(path.read_text() + '+447400123465,Hi,1,extra\n+447400123466,"never closed\n')
+    expected = load_batch(path, SETTINGS).totals
+    assert expected.errors > 45_000 // 7
+    assert summarize(path, SETTINGS, parallel=parallel) == expected
