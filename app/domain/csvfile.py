@@ -167,7 +167,7 @@ def sniff(path: Path) -> CsvLayout:
     has_header, phone_column, message_column = _detect_columns(records, width)
     header = records[0]
     if has_header:
-        columns = tuple(name.strip() for name in header)
+        columns = tuple(header)  # as written, so that saving writes the same header
         if len(records) == 1 and whole:
             raise CsvFileError(
                 "The file has a header row but no data rows: add one row per recipient."
