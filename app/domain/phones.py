@@ -245,27 +245,32 @@ class _CallingCode:
         return main
 
     @cached_property
-    def hot(
-        self,
-    ) -> tuple[re.Pattern[str] | None, dict[int, re.Pattern[str]], str, re.Pattern[str] | None]:
-        """What :meth:`PhoneChecker.check_many` needs to find a "+" number valid inline:
-        (national prefix, type pattern per length, main region, its leading digits).
+    def hot(self) -> tuple[dict[int, re.Pattern[str]], str]:
+        """What :meth:`PhoneChecker.check_many` needs to find a "+" number valid inline: one
+        pattern per national number length, and the main region.
 
-        region_code_for_number tries the main region first: it is the number's region if its
-        leading digits match, or, without leading digits, if its type is known; and
-        is_valid_number_for_region then types the number with the same metadata. Only
-        lengths parse() accepts are kept.
+        Each pattern is the main region's type pattern behind two guards: the national prefix
+        must not match (else parse() may strip it) and the main region's leading digits, if
+        it has any, must (region_code_for_number tries the main region first: it is the
+        number's region if its leading digits match or, without leading digits, if its type
+        is known; is_valid_number_for_region then types the number with the same metadata).
+        Only lengths parse() accepts are kept.
         """
         main = self.main
+        region = self.regions[0]
+        if region != REGION_CODE_FOR_NON_GEO_ENTITY and main.country_code != self.country_code:
+            return {}, region  # is_valid_number_for_region would refuse every number
+        guards = ""
+        if main.national_prefix is not None:
+            guards += f"(?!(?:{main.national_prefix.pattern}))"
+        if main.leading_digits is not None:
+            guards += f"(?=(?:{main.leading_digits.pattern}))"
         patterns = {
-            length: pattern
+            length: re.compile(guards + pattern.pattern)
             for length, pattern in main.type_patterns.items()
             if pattern is not None and _MIN_NSN <= length <= _MAX_NSN
         }
-        region = self.regions[0]
-        if region != REGION_CODE_FOR_NON_GEO_ENTITY and main.country_code != self.country_code:
-            patterns = {}  # is_valid_number_for_region would refuse every number
-        return main.national_prefix, patterns, region, main.leading_digits
+        return patterns, region
 
     def region_of(self, nsn: str) -> str | None:
         """phonenumberutil.region_code_for_number."""
@@ -463,10 +468,10 @@ class PhoneChecker:
         """The bulk path used when a file is loaded; same verdicts as :meth:`check`.
 
         A Python call costs about as much as the regex that decides a number, so the
-        dominant case, a "+" number of digits (and spaces/dashes/brackets) that its calling
-        code's main region finds valid, is inlined here: the same steps as
-        ``_FastPath.verdict`` + ``_finish`` take for it. Everything else goes through
-        :meth:`_verdict`.
+        dominant case, a number written with "+" or the default region's IDD, in digits (and
+        spaces/dashes/brackets), that its calling code's main region finds valid, is inlined
+        here: the same steps as ``_FastPath.verdict`` + ``_finish`` take for it. Everything
+        else goes through :meth:`_verdict`.
         """
         cache = self._cache
         cached = cache.get
@@ -476,32 +481,32 @@ class PhoneChecker:
         new_verdict = _new_verdict
         verdicts = []
         append = verdicts.append
+        idd = self._fast.default.idd
         for raw in raws:
             verdict = cached(raw)
             if verdict is None:
-                if raw[:1] == "+" and len(raw) <= _MAX_INPUT:
-                    digits = raw[1:]
-                    e164 = raw
-                    if not digits.isdigit():
-                        digits = _strip_separators(digits)
-                        e164 = "+" + digits
-                    if digits.isdigit() and digits.isascii() and len(digits) >= 3:
-                        code = calling_code_of[digits[:3]]
-                        if code is not None:
-                            national_prefix, patterns, region, leading = code.hot
-                            nsn = digits[code.length :]
-                            pattern = patterns.get(len(nsn))
-                            if (
-                                pattern is not None
-                                and (national_prefix is None or national_prefix.match(nsn) is None)
-                                and (leading is None or leading.match(nsn) is not None)
-                            ):
-                                match = pattern.fullmatch(nsn)
-                                if match is not None:
-                                    mobile = is_mobile_group[match.lastgroup]  # type: ignore[index]
-                                    verdict = new_verdict(
-                                        PhoneVerdict, (_VALID, e164, region, mobile)
-                                    )
+                digits = ""
+                if len(raw) <= _MAX_INPUT:
+                    text = raw if raw.isdigit() else _strip_separators(raw)
+                    if text[:1] == "+":
+                        digits = text[1:]
+                    elif idd is not None and text.isdigit() and text.isascii():
+                        # An IDD then a calling code reads as "+" then the code (parse() only
+                        # differs when no known code follows, left to _verdict).
+                        found = idd.match(text)
+                        if found is not None and text[found.end() : found.end() + 1] != "0":
+                            digits = text[found.end() :]
+                if len(digits) >= 3 and digits.isdigit() and digits.isascii():
+                    code = calling_code_of[digits[:3]]
+                    if code is not None:
+                        patterns, region = code.hot
+                        nsn = digits[code.length :]
+                        pattern = patterns.get(len(nsn))
+                        match = None if pattern is None else pattern.fullmatch(nsn)
+                        if match is not None:
+                            mobile = is_mobile_group[match.lastgroup]  # type: ignore[index]
+                            e164 = raw if raw is text and raw[0] == "+" else "+" + digits
+                            verdict = new_verdict(PhoneVerdict, (_VALID, e164, region, mobile))
                 if verdict is None:
                     verdict = verdict_of(raw)
                 if len(cache) >= _CACHE_LIMIT:

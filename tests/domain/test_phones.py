@@ -161,8 +161,8 @@ def test_the_fast_path_answers_most_of_the_corpus() -> None:
 
 
 def test_the_inlined_bulk_path_answers_valid_e164_numbers() -> None:
-    """check_many's inline branch (valid "+" numbers of a calling code's main region, no
-    national prefix to strip) answers without the general path."""
+    """check_many's inline branch (valid numbers of a calling code's main region, written with
+    "+" or the default region's IDD, no national prefix to strip) answers them all."""
     raws = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
@@ -176,9 +176,10 @@ def test_the_inlined_bulk_path_answers_valid_e164_numbers() -> None:
             raws.append(phonenumbers.format_number(example, PhoneNumberFormat.E164))
     checker = PhoneChecker("GB")
     checker._verdict = None  # type: ignore[assignment,method-assign]  # must not be reached
-    verdicts = checker.check_many(raws)
+    written = raws + ["00" + raw[1:] for raw in raws] + [f"+{raw[1:3]} {raw[3:]}" for raw in raws]
+    verdicts = checker.check_many(written)
     assert [(verdict.kind, verdict.e164) for verdict in verdicts] == [
-        (PhoneKind.VALID, raw) for raw in raws
+        (PhoneKind.VALID, raw) for raw in raws * 3
     ]
     assert len(raws) > 200
 
