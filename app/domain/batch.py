@@ -302,6 +302,7 @@ class Batch:
         self._extras: list[list[str]] = [[] for _ in self.extra_columns]
         self._ids = array("q")
         self._ids_are_positions = True  # ids[i] == i until rows are inserted or removed
+        self._ids_bytes: bytes | None = None  # the ids as bytes, to find positions fast
         self._next_id = 0
         self._line_of_id = array("l")
         self._problem_of_id: dict[int, str] = {}
@@ -426,6 +427,7 @@ class Batch:
         for index, column in enumerate(self._extras):
             column[row:row] = [_padded(data.extras, width)[index] for data in rows]
         self._ids[row:row] = new_ids
+        self._ids_bytes = None
         self._line_of_id.extend([data.line for data in rows])
         self._codes[row:row] = array("B", bytes(len(rows)))
         self._e164[row:row] = [None] * len(rows)
@@ -468,6 +470,7 @@ class Batch:
         ):
             del column[row:stop]
         self._ids_are_positions = False
+        self._ids_bytes = None
         self.last_removal_changed = self._positions(partners - removed_ids)
         return removed
 
@@ -550,6 +553,7 @@ class Batch:
             self._ids_are_positions = False
         first_id = self._next_id
         self._ids.extend(range(first_id, first_id + count))
+        self._ids_bytes = None
         self._next_id += count
         self._line_of_id.extend(lines)
         for offset, problem in problems.items():
@@ -637,13 +641,28 @@ class Batch:
         return set(self._positions_of(list(ids)))
 
     def _positions_of(self, ids: list[int]) -> list[int]:
-        """Positions of rows from their ids: direct until rows move, then a search in C."""
+        """Positions of rows from their ids: direct until rows move, then a search in C.
+
+        ``array.index`` would box every element (~50 ms at a million rows); ``bytes.find`` on
+        the array's bytes takes about a millisecond.
+        """
         if self._ids_are_positions:
             return ids
-        if len(ids) <= 8:
-            return [self._ids.index(row_id) for row_id in ids]
-        wanted = set(ids)
-        return [row for row, row_id in enumerate(self._ids) if row_id in wanted]
+        if len(ids) > 32:
+            wanted = set(ids)
+            return [row for row, row_id in enumerate(self._ids) if row_id in wanted]
+        if self._ids_bytes is None:
+            self._ids_bytes = self._ids.tobytes()
+        size = self._ids.itemsize
+        positions = []
+        for row_id in ids:
+            needle = row_id.to_bytes(size, sys.byteorder, signed=True)
+            at = self._ids_bytes.find(needle)
+            while at > 0 and at % size:  # a match across two ids: look further
+                at = self._ids_bytes.find(needle, at + 1)
+            if at >= 0:
+                positions.append(at // size)
+        return positions
 
 
 _CHECK_CHUNK = 20_000

@@ -377,3 +377,17 @@ def test_summary_with_or_without_the_phone_process_is_the_same(tmp_path, paralle
     expected = load_batch(path, SETTINGS).totals
     assert expected.errors > 45_000 // 7
     assert summarize(path, SETTINGS, parallel=parallel) == expected
+
+
+def test_a_large_duplicate_group_reports_every_partner_after_rows_moved():
+    batch = Batch(SETTINGS)
+    batch.append_rows(RowData(GB_MOBILE, "Hi", line=n + 2) for n in range(40))
+    batch.insert_rows(0, [RowData("+447400123457", "Hi")])
+    assert batch.set_phone(0, GB_MOBILE) == set(range(41))
+    assert batch.result(40).issues[0].message == (
+        f"{GB_MOBILE} is also on lines 2, 3, 4 and 37 more rows."
+    )
+    removed = batch.remove_rows(0, 1)
+    assert batch.last_removal_changed == set(range(40))
+    assert batch.insert_rows(40, removed) == set(range(41))
+    assert batch.totals == fresh_copy(batch).totals
