@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.domain.batch import Batch
 from app.providers.base import ProviderIssue
 from app.ui.chunked import Steps
+from app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -211,14 +212,8 @@ def _cell(entry: PanelEntry, column: int) -> str:
     return entry.message
 
 
-_ICONS: dict[str, QIcon] = {}
-
-
 def _severity_icon(severity: str) -> QIcon:
-    if severity not in _ICONS:
-        name = "dialog-error" if severity == "error" else "dialog-warning"
-        _ICONS[severity] = QIcon.fromTheme(name)
-    return _ICONS[severity]
+    return icon("dialog-error" if severity == "error" else "dialog-warning")
 
 
 class ErrorPanel(QWidget):

@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QIcon,
     QKeySequence,
     QUndoStack,
 )
@@ -56,6 +55,7 @@ from app.ui.dialogs import Button, Dialogs
 from app.ui.error_panel import ErrorPanel, IssueListModel, provider_entries
 from app.ui.find_bar import FindBar
 from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
+from app.ui.icons import icon
 from app.ui.row_filter import RowFilter
 from app.ui.validation import Recipients, campaign_spec, recipients_steps, validate
 
@@ -78,10 +78,6 @@ SAVE_FORMATS: dict[str, tuple[str, str, str] | None] = {
     "CSV for Excel: UTF-8 with BOM, semicolon (*.csv)": ("utf-8-sig", ";", "\r\n"),
     "Tab-separated, UTF-8 (*.tsv *.txt)": ("utf-8", "\t", "\n"),
 }
-
-
-def _icon(name: str) -> QIcon:
-    return QIcon.fromTheme(name)
 
 
 class MainWindow(QMainWindow):
@@ -190,7 +186,7 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
-        action = QAction(_icon(icon), text, self)
+        action = QAction(icon(icon), text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
             action.setShortcuts(shortcut)
         elif shortcut:
@@ -221,10 +217,10 @@ class MainWindow(QMainWindow):
             "&Quit", self.close, icon="application-exit", shortcut=key.Quit
         )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setIcon(_icon("edit-undo"))
+        self.undo_action.setIcon(icon("edit-undo"))
         self.undo_action.setShortcuts(key.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setIcon(_icon("edit-redo"))
+        self.redo_action.setIcon(icon("edit-redo"))
         self.redo_action.setShortcuts(key.Redo)
         self.add_action = self._action(
             "&Add Row",
@@ -469,6 +465,7 @@ class MainWindow(QMainWindow):
             if self._jobs.get(name) is job:
                 del self._jobs[name]
             done(result)
+            gc.freeze()  # what the job built stays: keep it out of the cyclic GC's scans
 
         job.finished.connect(finished)
         job.start()
@@ -942,9 +939,11 @@ class MainWindow(QMainWindow):
     # -- the error panel ---------------------------------------------------------------------------
     def _rows_changed(self, rows: set[int]) -> None:
         self._changed_rows |= rows
-        self._panel_timer.start()
+        if not self._rescan_timer.isActive() and "scan" not in self._jobs:
+            self._panel_timer.start()
 
     def _update_panel(self) -> None:
+        """Replace the panel entries of the edited rows (after a scan, when one runs)."""
         rows, self._changed_rows = self._changed_rows, set()
         self.error_panel.model.update_rows(self.batch, rows)
 
@@ -967,6 +966,8 @@ class MainWindow(QMainWindow):
                 panel.set_provider([])
             panel.set_local(entries)
             self._scanned_generation = generation
+            if self._changed_rows:  # edited while the scan ran
+                self._update_panel()
 
         self._run_job("scan", IssueListModel.scan_steps(self.batch), done)
 
