@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.domain.batch import Batch
 from app.providers.base import ProviderIssue
 from app.ui.chunked import Steps
-from app.ui.icons import icon
+from app.ui.icons import app_icon
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -213,7 +213,7 @@ def _cell(entry: PanelEntry, column: int) -> str:
 
 
 def _severity_icon(severity: str) -> QIcon:
-    return icon("dialog-error" if severity == "error" else "dialog-warning")
+    return app_icon("dialog-error" if severity == "error" else "dialog-warning")
 
 
 class ErrorPanel(QWidget):

@@ -12,7 +12,7 @@ from app.resources import resource_path
 
 
 @cache
-def icon(name: str) -> QIcon:
+def app_icon(name: str) -> QIcon:
     bundled = resource_path("icons", f"{name}.svg")
     fallback = QIcon(str(bundled)) if bundled.is_file() else QIcon()
     return QIcon.fromTheme(name, fallback)

@@ -55,7 +55,7 @@ from app.ui.dialogs import Button, Dialogs
 from app.ui.error_panel import ErrorPanel, IssueListModel, provider_entries
 from app.ui.find_bar import FindBar
 from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
-from app.ui.icons import icon
+from app.ui.icons import app_icon
 from app.ui.row_filter import RowFilter
 from app.ui.validation import Recipients, campaign_spec, recipients_steps, validate
 
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
-        action = QAction(icon(icon), text, self)
+        action = QAction(app_icon(icon), text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
             action.setShortcuts(shortcut)
         elif shortcut:
@@ -217,10 +217,10 @@ class MainWindow(QMainWindow):
             "&Quit", self.close, icon="application-exit", shortcut=key.Quit
         )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setIcon(icon("edit-undo"))
+        self.undo_action.setIcon(app_icon("edit-undo"))
         self.undo_action.setShortcuts(key.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setIcon(icon("edit-redo"))
+        self.redo_action.setIcon(app_icon("edit-redo"))
         self.redo_action.setShortcuts(key.Redo)
         self.add_action = self._action(
             "&Add Row",
