@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,19 +141,27 @@ def _run_preview(options: argparse.Namespace) -> int:
         settings = _preview_settings(options)
         if options.summary:
             totals = summarize(options.file, settings)
-            json.dump({"totals": _totals_json(totals)}, sys.stdout, indent=2)
-            sys.stdout.write("\n")
         else:
             batch = load_batch(options.file, settings)
             totals = batch.totals
-            if options.json:
-                _write_json(batch, sys.stdout)
-            else:
-                _write_table(batch, sys.stdout)
     except (CsvFileError, _UnusableInput) as error:
         print(f"campaign-desk preview: {error}", file=sys.stderr)
         return 2
-    return 1 if totals.errors else 0
+    status = 1 if totals.errors else 0
+    try:
+        if options.summary:
+            json.dump({"totals": _totals_json(totals)}, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        elif options.json:
+            _write_json(batch, sys.stdout)
+        else:
+            _write_table(batch, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (``| head``): not an error of the file. Point stdout at
+        # devnull so that Python's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
 
 
 class _UnusableInput(Exception):

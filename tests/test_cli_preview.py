@@ -183,3 +183,19 @@ def test_real_process_exits_0_and_2_without_traceback(tmp_path):
     assert done.stdout == ""
     assert done.stderr.startswith("campaign-desk preview: The file ")
     assert "Traceback" not in done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text("phone,message\n" + "+447400123456,Hello there\n" * 5000)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "app", "preview", str(path), "--json", "--region", "GB"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline() == b'{"rows": [\n'
+    child.stdout.close()
+    assert child.wait(timeout=60) == 0  # duplicates are warnings, not errors
+    assert child.stderr.read() == b""
