@@ -7,7 +7,8 @@ Retry rules (DESIGN.md, "Providers"):
 * a failure after it was sent (read timeout, dropped connection) and a 5xx are retried only for
   idempotent requests; for others they raise :class:`TransientError` with ``ambiguous=True``,
   and :meth:`Transport.create_once` looks the campaign up before creating it again;
-* 429 is always retried, after ``Retry-After`` (or the provider's floor, e.g. Batch's 5 s);
+* 429 is always retried, after ``Retry-After`` (or the provider's floor, e.g. Batch's 5 s),
+  unless the wait is longer than the policy's ``max_wait``;
 * an adapter may mark a 200 answer as transient (BulkSMS status 40, a few times 26 and 28);
 * a validation error (any other 4xx) is never retried.
 
@@ -61,6 +62,9 @@ class RetryPolicy:
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 30.0
+    #: a longer Retry-After is not waited out here: the answer goes back to the adapter,
+    #: which raises RateLimited/TransientError with the wait for the operator to see
+    max_wait: float = 60.0
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
@@ -191,15 +195,17 @@ class Transport:
         if status == 429:
             if attempt >= limit:
                 return None
-            return max(
+            wait = max(
                 retry_after_seconds(response) or 0.0, floor, self.policy.backoff(attempt, self._rng)
             )
+            return wait if wait <= self.policy.max_wait else None
         if status >= 500:
             if not idempotent or attempt >= limit:
                 return None
-            return max(
+            wait = max(
                 retry_after_seconds(response) or 0.0, self.policy.backoff(attempt, self._rng)
             )
+            return wait if wait <= self.policy.max_wait else None
         if status < 300 and transient is not None:
             verdict = transient(response)
             if verdict is False or verdict == 0:

@@ -181,11 +181,23 @@ async def test_429_waits_at_least_the_providers_floor(scripted, server):
 
 async def test_429_retry_after_as_an_http_date(scripted, server):
     transport, waits = scripted
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=50), usegmt=True)
     server.scripts["busy"] = [(429, "slow down", {"Retry-After": when})]
     await transport.request("GET", f"{BASE}/script/busy", provider="x")
     assert len(waits) == 1
-    assert 100 < waits[0] <= 120
+    assert 30 < waits[0] <= 50
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_wait_longer_than_the_policy_allows_is_handed_back(scripted, server, status):
+    """An hour's Retry-After is the operator's to see, not a frozen call."""
+    transport, waits = scripted
+    server.scripts["busy"] = [(status, "come back later", {"Retry-After": "3600"})]
+    response = await transport.request("GET", f"{BASE}/script/busy", provider="x")
+    assert response.status_code == status
+    assert response.headers["Retry-After"] == "3600"
+    assert server.hits["busy"] == 1
+    assert waits == []
 
 
 async def test_429_is_also_retried_for_a_create(scripted, server):
