@@ -347,3 +347,21 @@ def test_write_then_read_round_trips_every_text(tmp_path_factory, rows):
     ]
     assert [row.fields for row in read_rows(path, layout)] == expected
     assert all(row.problem is None for row in read_rows(path, layout))
+
+
+def test_old_mac_files_with_cr_line_ends(tmp_path):
+    path = write(tmp_path, "phone,message\r+447400123456,a\r\r+447400123457,b\r")
+    layout = sniff(path)
+    assert layout.newline == "\r"
+    assert rows_of(path) == [
+        CsvRow(2, ("+447400123456", "a")),
+        CsvRow(4, ("+447400123457", "b")),
+    ]
+
+
+def test_characters_that_only_look_like_line_breaks_stay_in_the_field(tmp_path):
+    path = write(tmp_path, "phone,message\n+447400123456,a\x0cb\u2028c\x85d\n+447400123457,e\n")
+    assert rows_of(path) == [
+        CsvRow(2, ("+447400123456", "a\x0cb\u2028c\x85d")),
+        CsvRow(3, ("+447400123457", "e")),
+    ]
