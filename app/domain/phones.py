@@ -1,11 +1,12 @@
 """Phone numbers: E.164, validity, country and mobile-ness, via ``phonenumbers``.
 
 The verdict always equals libphonenumber's own ``parse(raw, region)`` + ``is_valid_number``
-(+ ``is_possible_number``, ``number_type``, ``region_code_for_number``). A per-row library call
-costs ~30x a CSV row, so :class:`PhoneChecker` has a fast path for the shapes operators paste
-(``+447700900123``, ``+1 (415) 555-0100``, ``07700 900123``): it replays the library's parsing
-steps for those shapes with the library's own metadata and precompiled patterns (see
-``_FastPath``), and hands every other input to the library itself. ``tests/domain/test_phones.py``
+(+ ``is_possible_number``, ``number_type``, ``region_code_for_number``). A per-row library
+call costs far more than reading a CSV row (``benchmarks/phones_bench.py``), so
+:class:`PhoneChecker` has a fast path for the shapes operators paste (``+447700900123``,
+``+1 (415) 555-0100``, ``07700 900123``): it replays the library's parsing steps for those
+shapes with the library's own metadata and precompiled patterns (see ``_FastPath``), and hands
+every other input to the library itself. ``tests/domain/test_phones.py``
 runs both side by side on numbers from every region.
 """
 
