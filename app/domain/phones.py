@@ -486,18 +486,27 @@ class PhoneChecker:
         for raw in raws:
             verdict = cached(raw)
             if verdict is None:
-                digits = ""
-                if len(raw) <= _MAX_INPUT:
+                digits = e164 = ""
+                if raw[:1] == "+":
+                    digits = raw[1:]
+                    e164 = raw
+                    if not digits.isdigit():
+                        digits = _strip_separators(digits)
+                        e164 = "+" + digits
+                elif idd is not None:
                     text = raw if raw.isdigit() else _strip_separators(raw)
-                    if text[:1] == "+":
-                        digits = text[1:]
-                    elif idd is not None and text.isdigit() and text.isascii():
-                        # An IDD then a calling code reads as "+" then the code (parse() only
-                        # differs when no known code follows, left to _verdict).
-                        found = idd.match(text)
-                        if found is not None and text[found.end() : found.end() + 1] != "0":
-                            digits = text[found.end() :]
-                if len(digits) >= 3 and digits.isdigit() and digits.isascii():
+                    # An IDD then a calling code reads as "+" then the code (parse() only
+                    # differs when no known code follows, left to _verdict).
+                    found = idd.match(text) if text.isdigit() and text.isascii() else None
+                    if found is not None and text[found.end() : found.end() + 1] != "0":
+                        digits = text[found.end() :]
+                        e164 = "+" + digits
+                if (
+                    len(digits) >= 3
+                    and len(raw) <= _MAX_INPUT
+                    and digits.isdigit()
+                    and digits.isascii()
+                ):
                     code = calling_code_of[digits[:3]]
                     if code is not None:
                         patterns, region = code.hot
@@ -506,7 +515,6 @@ class PhoneChecker:
                         match = None if pattern is None else pattern.fullmatch(nsn)
                         if match is not None:
                             mobile = is_mobile_group[match.lastgroup]  # type: ignore[index]
-                            e164 = raw if raw is text and raw[0] == "+" else "+" + digits
                             verdict = new_verdict(PhoneVerdict, (_VALID, e164, region, mobile))
                 if verdict is None:
                     verdict = verdict_of(raw)

@@ -113,7 +113,14 @@ def corpus() -> list[tuple[str, str]]:
             for raw in variants("001", example, rng):
                 cases.append((raw, rng.choice(regions)))
     odd = ["", " ", "+", "++", "+0", "00", "0", "12", "+12", "abc", "tel:", "+44", "1-800-FLOWERS"]
-    odd += ["+" + "4" * 300, "7" * 251, "+447700900123 ext. 12", "+44 7700 900123#", "٠٧٧٠٠"]
+    odd += [
+        "+" + "4" * 300,
+        "7" * 251,
+        "+44" + " " * 300 + "7400123456",
+        "+447700900123 ext. 12",
+        "+44 7700 900123#",
+        "٠٧٧٠٠",
+    ]
     odd += ["+44 (0) 20 7946 0018", "(+44) 7700-900-123", "+1 (415) 555-0100", "+0044 7700900123"]
     cases += [(raw, region) for raw in odd for region in ("GB", "US", "DE", "AR", "BR")]
     return cases
