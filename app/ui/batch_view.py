@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -21,6 +21,8 @@ from app.ui.columns import Field
 #: Amber behind a forcing character, with black text on it: readable on light and dark themes.
 MARK_BACKGROUND = QColor(255, 193, 7)
 MARK_TEXT = QColor(0, 0, 0)
+
+EMPTY_HINT = "Drop a CSV file of recipients here, or open one with File › Open (Ctrl+O)."
 
 _WIDTHS = {
     Field.PHONE: 150,
@@ -135,6 +137,14 @@ class BatchView(QTableView):
         columns.setHighlightSections(False)
         self._delegate = MessageDelegate(self)
         self._fitted: tuple[object, ...] = ()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
 
     def setModel(self, model: BatchModel) -> None:  # type: ignore[override]
         super().setModel(model)

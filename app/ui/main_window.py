@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self._rescan_timer.timeout.connect(self._rescan_issues)
 
         self.setAcceptDrops(True)
-        self.resize(1280, 720)
+        self.resize(1340, 700)
         self._restore_geometry()
         self._account_changed()
         self._update_title()
@@ -263,6 +263,13 @@ class MainWindow(QMainWindow):
             icon="network-transmit",
             shortcut="Ctrl+Shift+V",
         )
+        # Short labels on the toolbar (the menus keep the full ones), so that it fits 1366 px.
+        self.undo_action.setIconText("Undo")  # the menu item says what it undoes
+        self.redo_action.setIconText("Redo")
+        self.add_action.setIconText("Add Row")
+        self.delete_action.setIconText("Delete")
+        self.fix_all_action.setIconText("GSM Characters…")
+        self.validate_action.setIconText("Validate")
         self.show_panel_action = self.error_dock.toggleViewAction()
         self.show_panel_action.setText("&Problems Panel")
         self.show_panel_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -299,7 +306,7 @@ class MainWindow(QMainWindow):
         tools.addSeparator()
         tools.addActions([self.undo_action, self.redo_action])
         tools.addSeparator()
-        tools.addActions([self.add_action, self.duplicate_action, self.delete_action])
+        tools.addActions([self.add_action, self.delete_action])
         tools.addSeparator()
         tools.addActions([self.find_action, self.fix_all_action])
         tools.addSeparator()
@@ -313,7 +320,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tools.addWidget(spacer)
-        tools.addWidget(QLabel(" Account "))
+        tools.addWidget(QLabel("Account "))
         self.account_box = QComboBox()
         for account in self.context.accounts:
             self.account_box.addItem(account.name, account.provider)
@@ -553,6 +560,7 @@ class MainWindow(QMainWindow):
         self._restored = False
         self._generation += 1
         self.error_panel.model.clear()
+        self.statusBar().showMessage(f"Opened {path.name}: {len(batch):,} rows", 5000)
         if restore is not None:
             self._apply_recovered(restore)
         else:
@@ -562,7 +570,6 @@ class MainWindow(QMainWindow):
         self._set_busy(False)
         self._update_title()
         self._rescan_issues()
-        self.statusBar().showMessage(f"Opened {path.name}: {len(batch):,} rows", 5000)
         self.loaded.emit()
 
     def _load_failed(self, path: Path, error: Exception) -> None:
@@ -767,7 +774,7 @@ class MainWindow(QMainWindow):
         self.dialogs.ask(
             "Restore unsaved changes?",
             f"Campaign Desk closed without saving {count:,} change{'s' if count != 1 else ''} "
-            f"to {name}. Restore them?",
+            f"to {name}. Restore {'it' if count == 1 else 'them'}?",
             {Button.Yes: lambda: self.restore(session), Button.Discard: self._drop_recovery},
             default=Button.Yes,
             labels={Button.Yes: "Restore"},
@@ -1051,6 +1058,8 @@ def _fix_label(plan: GsmFixPlan, rows: list[int], batch: Batch) -> str:
     if not plan.changes:
         return f"Use GSM characters in {where} (nothing to replace)"
     segments = plan.segments_saved
+    if segments <= 0:
+        return f"Use GSM characters in {where} (same number of segments)"
     money = batch.settings.prices.format(plan.cost_saved)
     return (
         f"Use GSM characters in {where}: saves {segments:,} "
