@@ -774,8 +774,15 @@ class _PhoneCounts:
         intern = self._keys.setdefault
         return [intern(key, key) for key in map(_SUMMARY_KEY, verdicts)]
 
-    def duplicate_rows(self) -> int:
+    def duplicate_rows(self, other: Counter[str] | None = None) -> int:
+        """Rows on a mobile number that is on another row, also counting ``other``'s rows."""
+        if other:
+            self._mobiles.update(other)
         return sum(n for n in self._mobiles.values() if n > 1)
+
+    @property
+    def mobiles(self) -> Counter[str]:
+        return self._mobiles
 
 
 # The phone process's own counts: it serves one summary (one worker, then it exits).
@@ -789,16 +796,25 @@ def _keys_in_process(region: str, phones: list[str]) -> list[_PhoneKey]:
     return _process_counts.keys(phones)
 
 
-def _duplicates_in_process() -> int:
-    return 0 if _process_counts is None else _process_counts.duplicate_rows()
+def _duplicates_in_process(region: str, other: Counter[str]) -> int:
+    counts = _process_counts or _PhoneCounts(region)
+    return counts.duplicate_rows(other)
 
 
 class _Summary:
     """Counts rows by (phone key, message) in C; priced and analysed once per combination."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: BatchSettings) -> None:
+        self.settings = settings
+        self.texts = _Texts(settings)
         self.kinds: Counter[tuple[_PhoneKey, str]] = Counter()
         self.broken: Counter[tuple[_PhoneKey, str]] = Counter()  # malformed rows
+
+    def analyse(self, messages: list[str]) -> None:
+        """Analyse the new texts now, while the phone process is still busy with the rows."""
+        analyse = self.texts.get
+        for message in set(messages):
+            analyse(message)
 
     def add(self, keys: list[_PhoneKey], messages: list[str], malformed: list[int]) -> None:
         if malformed:
@@ -810,10 +826,10 @@ class _Summary:
             messages = [messages[i] for i in keep]
         self.kinds.update(zip(keys, messages, strict=True))
 
-    def totals(self, settings: BatchSettings, duplicate_rows: int) -> Totals:
+    def totals(self, duplicate_rows: int) -> Totals:
         if not self.kinds and not self.broken:
             raise CsvFileError("The file has no data rows.")
-        texts = _Texts(settings)
+        settings, texts = self.settings, self.texts
         tally = _Tally(_Prices(settings.prices))
         for malformed, counter in ((False, self.kinds), (True, self.broken)):
             for ((region, kind, is_mobile), message), rows in counter.items():
@@ -839,27 +855,35 @@ def summarize(
     bytes_total = path.stat().st_size
     if parallel is None:
         parallel = bytes_total >= PARALLEL_MIN_BYTES and _second_process_helps()
-    summary = _Summary()
+    summary = _Summary(settings)
     batches = _summary_batches(path, layout, progress, bytes_total)
     if not parallel:
         counts = _PhoneCounts(settings.default_region)
         for phones, messages, malformed in batches:
             summary.add(counts.keys(phones), messages, malformed)
-        return summary.totals(settings, counts.duplicate_rows())
+        return summary.totals(counts.duplicate_rows())
     # "spawn", not "fork": the caller may have threads (a GUI), and a forked child of a
     # threaded process can hang on a lock that was held at the fork.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        region = settings.default_region
+        here: _PhoneCounts | None = None  # checks the batches the phone process is behind on
         pending: deque[tuple[Future[list[_PhoneKey]], list[str], list[int]]] = deque()
         for phones, messages, malformed in batches:
-            future = pool.submit(_keys_in_process, settings.default_region, phones)
-            pending.append((future, messages, malformed))
-            if len(pending) > 2:  # keep the phone process fed, and the memory bounded
-                future, messages, malformed = pending.popleft()
-                summary.add(future.result(), messages, malformed)
+            summary.analyse(messages)
+            if sum(not future.done() for future, _, _ in pending) >= 2:
+                here = here or _PhoneCounts(region)
+                summary.add(here.keys(phones), messages, malformed)
+            else:
+                future = pool.submit(_keys_in_process, region, phones)
+                pending.append((future, messages, malformed))
+            while pending and pending[0][0].done():
+                future, done_messages, done_malformed = pending.popleft()
+                summary.add(future.result(), done_messages, done_malformed)
         for future, messages, malformed in pending:
             summary.add(future.result(), messages, malformed)
-        duplicate_rows = pool.submit(_duplicates_in_process).result()
-    return summary.totals(settings, duplicate_rows)
+        mobiles_here = here.mobiles if here else Counter()
+        duplicate_rows = pool.submit(_duplicates_in_process, region, mobiles_here).result()
+    return summary.totals(duplicate_rows)
 
 
 def _second_process_helps() -> bool:
