@@ -246,23 +246,32 @@ class _CallingCode:
         return main
 
     @cached_property
-    def hot(self) -> tuple[dict[int, re.Pattern[str]], str]:
-        """What :meth:`PhoneChecker.check_many` needs to find a "+" number valid inline: one
-        pattern per national number length, and the main region.
+    def valid_in_main(self) -> tuple[dict[int, re.Pattern[str]], str]:
+        """One pattern per national number length that matches exactly the parsed national
+        numbers that are valid with the main region as their region, and that region.
 
-        Each pattern is the main region's type pattern behind two guards: the national prefix
-        must not match (else parse() may strip it) and the main region's leading digits, if
-        it has any, must (region_code_for_number tries the main region first: it is the
-        number's region if its leading digits match or, without leading digits, if its type
-        is known; is_valid_number_for_region then types the number with the same metadata).
-        Only lengths parse() accepts are kept.
+        region_code_for_number tries the main region first: it is the number's region if its
+        leading digits match or, without leading digits, if its type is known; then
+        is_valid_number_for_region types the number with the same metadata. So the pattern
+        is the main region's type pattern behind its leading digits, if it has any.
         """
+        return self._main_patterns(with_national_prefix_guard=False)
+
+    @cached_property
+    def hot(self) -> tuple[dict[int, re.Pattern[str]], str]:
+        """:attr:`valid_in_main` for digits read straight after the calling code: also
+        refusing those that start with the national prefix, which parse() may strip."""
+        return self._main_patterns(with_national_prefix_guard=True)
+
+    def _main_patterns(
+        self, *, with_national_prefix_guard: bool
+    ) -> tuple[dict[int, re.Pattern[str]], str]:
         main = self.main
         region = self.regions[0]
         if region != REGION_CODE_FOR_NON_GEO_ENTITY and main.country_code != self.country_code:
             return {}, region  # is_valid_number_for_region would refuse every number
         guards = ""
-        if main.national_prefix is not None:
+        if with_national_prefix_guard and main.national_prefix is not None:
             guards += f"(?!(?:{main.national_prefix.pattern}))"
         if main.leading_digits is not None:
             guards += f"(?=(?:{main.leading_digits.pattern}))"
@@ -426,6 +435,12 @@ def _finish(code: _CallingCode, nsn: str, plan: _Plan) -> PhoneVerdict:
     if len(nsn) > _MAX_NSN:
         return NOT_A_NUMBER
     e164 = code.prefix + nsn
+    patterns, main_region = code.valid_in_main
+    pattern = patterns.get(len(nsn))
+    match = None if pattern is None else pattern.fullmatch(nsn)
+    if match is not None:
+        mobile = _IS_MOBILE_GROUP[match.lastgroup]  # type: ignore[index]
+        return _new_verdict(PhoneVerdict, (_VALID, e164, main_region, mobile))
     region = code.region_of(nsn)
     if region is not None:
         region_plan = _region_plan(code.country_code, region)
