@@ -28,6 +28,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import get_context
@@ -862,6 +863,17 @@ def summarize(
         for phones, messages, malformed in batches:
             summary.add(counts.keys(phones), messages, malformed)
         return summary.totals(counts.duplicate_rows())
+    try:
+        return _summarize_in_two_processes(settings, summary, batches)
+    except BrokenProcessPool:  # the phone process could not start or died: do it here
+        return summarize(path, settings, progress=progress, parallel=False)
+
+
+def _summarize_in_two_processes(
+    settings: BatchSettings,
+    summary: _Summary,
+    batches: Iterator[tuple[list[str], list[str], list[int]]],
+) -> Totals:
     # "spawn", not "fork": the caller may have threads (a GUI), and a forked child of a
     # threaded process can hang on a lock that was held at the fork.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
