@@ -88,8 +88,9 @@ not text, empty, no data rows, no message column) or the price file is bad.
 blank or broken number) with line (the 1-based line where the row starts), phone (as written,
 trimmed), e164, country, message, encoding, units, segments, cost and issues [{code, severity,
 message}]; totals has rows, segments, cost, currency, errors and warnings (rows with at least
-one), and by_country {CC: {rows, segments, cost}} ("ZZ": no known country). Every cost is a
-JSON number in currency units (not micros), exact to the micro-unit (6 decimals).
+one), and by_country {CC: {rows, segments, cost}} ("ZZ": no known country). Totals count
+every row, also rows with errors: they say what the file as written would cost. Every cost is
+a JSON number in currency units (not micros), exact to the micro-unit (6 decimals).
 --summary prints only {"totals": {...}} and keeps no per-row results."""
 
 
