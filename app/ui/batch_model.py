@@ -203,13 +203,35 @@ class BatchModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the visible rows by ``column`` (an index permutation; the file keeps its order).
 
-        ``column`` -1 goes back to the file's order.
+        ``column`` -1 goes back to the file's order. The window sorts big batches with
+        :meth:`sort_steps` instead, so that reading a million keys never freezes it.
         """
-        self.sort_column, self.sort_order = column, order
+        steps = self.sort_steps(column, order)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                self.apply_sort(column, order, done.value)
+                return
+
+    def sort_steps(self, column: int, order: Qt.SortOrder) -> Steps:
+        """The visible rows sorted by ``column``, as a chunked job (reading the keys is the
+        slow part; the sort itself runs in C)."""
         rows = self._visible_rows()
-        if column >= 0:
-            key = sort_key(self._batch, self._columns[column])
-            rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        if column < 0:
+            return rows
+        key = sort_key(self._batch, self._columns[column])
+        keys: list[object] = []
+        for start in range(0, len(rows), _FILTER_STRIDE):
+            keys.extend(map(key, rows[start : start + _FILTER_STRIDE]))
+            yield start, len(rows)
+        reverse = order == Qt.SortOrder.DescendingOrder
+        ranks = sorted(range(len(rows)), key=keys.__getitem__, reverse=reverse)
+        return [rows[i] for i in ranks]
+
+    def apply_sort(self, column: int, order: Qt.SortOrder, rows: list[int]) -> None:
+        """Show ``rows`` (from :meth:`sort_steps`)."""
+        self.sort_column, self.sort_order = column, order
         self._reset_order(rows)
 
     # -- filtering ---------------------------------------------------------------------------

@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
         self.error_panel.row_activated.connect(self.show_row)
         self.filter_box.currentIndexChanged.connect(self._filter_chosen)
         self.account_box.currentIndexChanged.connect(self._account_changed)
-        self.view.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
+        self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_chosen)
         self.cancel_button.clicked.connect(self.cancel_running)
 
     # -- document state --------------------------------------------------------------------
@@ -911,9 +911,19 @@ class MainWindow(QMainWindow):
 
         self._run_job("filter", self.model.filter_steps(row_filter), done)
 
+    def _sort_chosen(self, column: int, order: Qt.SortOrder) -> None:
+        title = self.model.columns[column].title if column >= 0 else "file order"
+        self.statusBar().showMessage(f"Sorting by {title}…")
+
+        def done(rows: object) -> None:
+            assert isinstance(rows, list)
+            self.model.apply_sort(column, order, rows)
+            self.statusBar().clearMessage()
+
+        self._run_job("sort", self.model.sort_steps(column, order), done)
+
     def restore_file_order(self) -> None:
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.sort(-1)
 
     def show_row(self, batch_row: int, column: str = "") -> None:
         """Select and scroll to ``batch_row`` (showing every row if the filter hides it)."""

@@ -228,13 +228,17 @@ def test_filter_shows_only_rows_with_errors(loaded, qtbot):
     assert view_cell(loaded, 0, Field.PHONE) == "not a number"
 
 
-def test_sorting_by_a_header_click(loaded, qtbot):
+def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
     header = loaded.view.horizontalHeader()
     column = loaded.model.column_of(Field.EXTRA, 0)
     position = QPoint(header.sectionViewportPosition(column) + 5, 5)
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
+    qtbot.waitUntil(lambda: loaded.model.sort_column == column)
     names = [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)]
-    assert names == sorted(names)
+    assert names == sorted(names) != [r[2] for r in ROWS]
+    loaded.file_order_action.trigger()
+    qtbot.waitUntil(lambda: loaded.model.sort_column == -1)
+    assert [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)] == [r[2] for r in ROWS]
 
 
 def test_error_panel_click_and_enter_select_the_row(loaded, qtbot):
