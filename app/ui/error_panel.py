@@ -81,9 +81,17 @@ def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
     ]
 
 
+#: More edited rows than this at once: rebuild the shown list with one reset instead of a
+#: remove and an insert per row (each costs the view a pass over its rows).
+_RESET_ABOVE_ROWS = 32
+
+
 class IssueListModel(QAbstractTableModel):
+    changed = Signal()  # entries were replaced (the counts changed)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self._errors = 0  # error entries among all; the rest are warnings
         self._all: list[PanelEntry] = []
         self._all_rows: list[int] = []
         self._shown: list[PanelEntry] = []
@@ -152,16 +160,23 @@ class IssueListModel(QAbstractTableModel):
 
     def set_filters(self, severity: str | None, source: Source | None) -> None:
         self.severity, self.source = severity, source
-        self._replace_all(self._all)
+        self._reset_shown()
+        self.changed.emit()
 
     def update_rows(self, batch: Batch, rows: Iterable[int]) -> None:
         """Rows were edited: their entries become their new local issues."""
-        for row in sorted(rows):
+        rows = sorted(rows)
+        for row in rows:
             entries = local_entries(batch, row)
             lo, hi = bisect_left(self._all_rows, row), bisect_right(self._all_rows, row)
+            self._errors += _errors(entries) - _errors(self._all[lo:hi])
             self._all[lo:hi] = entries
             self._all_rows[lo:hi] = [row] * len(entries)
-            self._replace_shown_row(row, [e for e in entries if self._shows(e)])
+            if len(rows) <= _RESET_ABOVE_ROWS:
+                self._replace_shown_row(row, [e for e in entries if self._shows(e)])
+        if len(rows) > _RESET_ABOVE_ROWS:
+            self._reset_shown()
+        self.changed.emit()
 
     def _replace_shown_row(self, row: int, entries: list[PanelEntry]) -> None:
         lo, hi = bisect_left(self._shown_rows, row), bisect_right(self._shown_rows, row)
@@ -178,10 +193,15 @@ class IssueListModel(QAbstractTableModel):
 
     def _replace_all(self, entries: list[PanelEntry]) -> None:
         entries.sort(key=lambda e: (e.row, e.source is Source.PROVIDER))
-        self.beginResetModel()
         self._all = entries
         self._all_rows = [e.row for e in entries]
-        self._shown = [e for e in entries if self._shows(e)]
+        self._errors = _errors(entries)
+        self._reset_shown()
+        self.changed.emit()
+
+    def _reset_shown(self) -> None:
+        self.beginResetModel()
+        self._shown = [e for e in self._all if self._shows(e)]
         self._shown_rows = [e.row for e in self._shown]
         self.endResetModel()
 
@@ -192,8 +212,11 @@ class IssueListModel(QAbstractTableModel):
 
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) among all entries."""
-        errors = sum(1 for e in self._all if e.severity == "error")
-        return errors, len(self._all) - errors
+        return self._errors, len(self._all) - self._errors
+
+
+def _errors(entries: Iterable[PanelEntry]) -> int:
+    return sum(1 for e in entries if e.severity == "error")
 
 
 def _cell(entry: PanelEntry, column: int) -> str:
@@ -275,9 +298,7 @@ class ErrorPanel(QWidget):
         self.source_box.currentIndexChanged.connect(self._filters_changed)
         self.view.clicked.connect(self._activate)
         self.view.activated.connect(self._activate)
-        self.model.modelReset.connect(self._update_summary)
-        self.model.rowsInserted.connect(self._update_summary)
-        self.model.rowsRemoved.connect(self._update_summary)
+        self.model.changed.connect(self._update_summary)
         self._update_summary()
 
     def _filters_changed(self) -> None:
