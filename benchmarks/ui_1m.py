@@ -8,7 +8,8 @@ each phase: that is the longest the window could not answer input or paint.
 Phases: load (until the first rows show, then until the whole file is in), the issue scan that
 follows, 200 cell edits (each timed from ``setData`` until the status bar shows the new
 totals), a filter to the rows with errors, a sort by segments, and "Validate with provider"
-against the in-process RocketCOMS sandbox. Targets: first rows < 1 s, stalls < 50 ms, edit-to-totals < 5 ms.
+against the in-process RocketCOMS sandbox. Targets: first rows < 1 s, stalls < 50 ms,
+edit-to-totals < 5 ms.
 
 Usage: ``python benchmarks/ui_1m.py [--rows N] [--skip-validation]``.
 """
