@@ -210,6 +210,15 @@ class IssueListModel(QAbstractTableModel):
             self.source is None or entry.source is self.source
         )
 
+    def local_rows(self, severity: str | None) -> list[int]:
+        """The batch rows with a local issue (of ``severity``; None: of any), in order."""
+        rows = {
+            e.row
+            for e in self._all
+            if e.source is Source.LOCAL and (severity is None or e.severity == severity)
+        }
+        return sorted(rows)
+
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) among all entries."""
         return self._errors, len(self._all) - self._errors

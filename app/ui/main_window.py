@@ -902,6 +902,11 @@ class MainWindow(QMainWindow):
         if row_filter is RowFilter.ALL:
             self.model.apply_filter(RowFilter.ALL, list(range(len(self.batch))))
             return
+        if row_filter in _PANEL_FILTERS and self._panel_is_current():
+            # The panel already knows every row with an issue: no need to look at each row.
+            rows = self.error_panel.model.local_rows(_PANEL_FILTERS[row_filter])
+            self.model.apply_filter(row_filter, rows)
+            return
         self.statusBar().showMessage(f"Filtering: {row_filter.value.lower()}…")
 
         def done(rows: object) -> None:
@@ -921,6 +926,15 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
         self._run_job("sort", self.model.sort_steps(column, order), done)
+
+    def _panel_is_current(self) -> bool:
+        """Whether the panel's local entries match the batch (no scan or update pending)."""
+        return (
+            "scan" not in self._jobs
+            and not self._rescan_timer.isActive()
+            and not self._panel_timer.isActive()
+            and not self._changed_rows
+        )
 
     def restore_file_order(self) -> None:
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -1046,6 +1060,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 15000)
         self._update_validate_action()
         self.validation_finished.emit()
+
+
+#: Filters the error panel can answer from its entries: the severity they keep.
+_PANEL_FILTERS: dict[RowFilter, str | None] = {
+    RowFilter.ERRORS: "error",
+    RowFilter.WARNINGS: "warning",
+    RowFilter.ISSUES: None,
+}
 
 
 def _load_steps(loader: BatchLoader) -> Steps:

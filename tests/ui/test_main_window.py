@@ -312,3 +312,18 @@ def test_recent_files_reopen(loaded, csv_file, qtbot):
     with qtbot.waitSignal(loaded.loaded, timeout=20_000):
         actions[0].trigger()
     assert loaded.path == csv_file.resolve()
+
+
+def test_filters_answered_from_the_panel_match_a_full_scan(window, open_file, tmp_path, qtbot):
+    path = tmp_path / "needs-fixing.csv"
+    shutil.copy(resource_path("samples", "needs-fixing.csv"), path)
+    open_file(window, path)
+    qtbot.waitUntil(lambda: not window.working)
+    for row_filter in (RowFilter.ERRORS, RowFilter.WARNINGS, RowFilter.ISSUES):
+        steps = window.model.filter_steps(row_filter)
+        with pytest.raises(StopIteration) as scanned:
+            while True:
+                next(steps)
+        window.filter_box.setCurrentIndex(window.filter_box.findData(row_filter))
+        shown = [window.model.batch_row(v) for v in range(window.model.rowCount())]
+        assert shown == scanned.value.value and shown
