@@ -125,7 +125,9 @@ _SENTENCES: Mapping[type[ProviderError], str] = {
     ProviderError: "RocketCOMS refused the request",
 }
 
-_DRAFT = frozenset({S.DRAFT})
+#: A CREATED batch is a draft at RocketCOMS; locally it may also have been checked (INVALID or
+#: READY) before it is sent, like every other provider's draft.
+_DRAFT = frozenset({S.DRAFT, S.INVALID, S.READY})
 
 
 class RocketComsProvider(Provider):

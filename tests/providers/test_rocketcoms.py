@@ -134,6 +134,8 @@ def test_capabilities_offer_no_pause_resume_cancel_or_unschedule():
         assert action not in caps.actions
         assert not check_action(action, S.SCHEDULED, caps)
     assert check_action(Action.SEND, S.DRAFT, caps)
+    assert check_action(Action.SEND, S.READY, caps)  # validated locally, still CREATED there
+    assert check_action(Action.VALIDATE, S.INVALID, caps)
     assert check_action(Action.DELETE, S.DRAFT, caps)
     assert not check_action(Action.DELETE, S.SCHEDULED, caps)
     assert not check_action(Action.UPDATE, S.SENDING, caps)
