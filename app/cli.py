@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.domain.batch import (
+    DEFAULT_SEGMENT_CAP,
     Batch,
     BatchSettings,
     RowResult,
@@ -121,6 +122,14 @@ def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="N",
         help="count every URL as N characters, as a provider's link shortener sends it",
     )
+    preview.add_argument(
+        "--segment-cap",
+        type=_positive_int,
+        default=DEFAULT_SEGMENT_CAP,
+        metavar="N",
+        help="a message of more than N segments is an error (message.too_long; default "
+        f"{DEFAULT_SEGMENT_CAP})",
+    )
     output = preview.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON, one row per line")
     output.add_argument("--summary", action="store_true", help="print only the JSON totals")
@@ -179,6 +188,7 @@ def _preview_settings(options: argparse.Namespace) -> BatchSettings:
         default_region=region,
         prices=_price_table(options.prices),
         short_link_length=options.short_link_length,
+        segment_cap=options.segment_cap,
     )
 
 

@@ -113,6 +113,18 @@ def test_short_link_length_counts_urls_short(capsys, tmp_path):
     assert json.loads(out)["rows"][0]["segments"] == 1
 
 
+def test_segment_cap_sets_where_a_message_is_too_long(capsys, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(f"phone,message\n+447400123456,{'a' * 400}\n")  # three segments
+    code, out, _ = preview(capsys, str(path), "--region", "GB", "--json")
+    assert code == 0
+    code, out, _ = preview(capsys, str(path), "--region", "GB", "--json", "--segment-cap", "2")
+    assert code == 1
+    (issue,) = json.loads(out)["rows"][0]["issues"]
+    assert issue["code"] == "message.too_long"
+    assert "limit is 2" in issue["message"]
+
+
 def test_a_price_file_sets_prices_and_currency(capsys, tmp_path):
     prices = tmp_path / "prices.csv"
     prices.write_text("country,price_per_segment,currency\nGB,0.5,USD\n*,1,USD\n")

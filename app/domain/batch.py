@@ -94,12 +94,16 @@ class Totals:
     by_country: dict[str, CountryTotals]
 
 
+#: More segments than this make a message too long, unless the settings say otherwise.
+DEFAULT_SEGMENT_CAP = 10
+
+
 @dataclass(frozen=True, slots=True)
 class BatchSettings:
     default_region: str
     prices: PriceTable
     short_link_length: int | None = None  # None: short links off
-    segment_cap: int = 10  # more segments than this is message.too_long
+    segment_cap: int = DEFAULT_SEGMENT_CAP  # more segments than this is message.too_long
 
 
 @dataclass(frozen=True, slots=True)
