@@ -29,6 +29,8 @@ from phonenumbers import (
     ValidationResult,
 )
 
+from app.domain.digit_patterns import Cube, Unsupported, cubes, deciding_length, narrow_end
+
 
 class PhoneKind(StrEnum):
     VALID = "valid"
@@ -57,6 +59,8 @@ class PhoneVerdict(NamedTuple):
 
 NOT_A_NUMBER = PhoneVerdict(PhoneKind.NOT_A_NUMBER, None, None, None)
 _CACHE_LIMIT = 200_000  # verdicts kept per checker; the cache is emptied when it is full
+_MEMO_LIMIT = 50_000  # answers kept per _Classifier, likewise
+_HEAD = 3  # a _Classifier works out how many digits decide a number once per first 3 digits
 
 # The library's private limits (phonenumberutil._MIN_LENGTH_FOR_NSN etc.); a test pins them.
 _MIN_NSN = 2
@@ -133,7 +137,7 @@ class _Plan:
         prefix = metadata.international_prefix
         self.idd = None if prefix is None else re.compile(prefix)
         assert self.lengths, f"no possible lengths for {metadata.id}"
-        self.type_patterns = {length: self._type_pattern(length) for length in self.lengths}
+        self.type_patterns = {length: self._type_classifier(length) for length in self.lengths}
 
     def matches_general(self, number: str) -> bool:
         """phonenumberutil._match_national_number(number, general_desc, False)."""
@@ -175,16 +179,14 @@ class _Plan:
         return stripped
 
     def number_type(self, nsn: str) -> int:
-        """phonenumberutil._number_type_helper, as one pattern per length."""
-        pattern = self.type_patterns.get(len(nsn))
-        if pattern is None:
+        """phonenumberutil._number_type_helper, for ASCII digits."""
+        classifier = self.type_patterns.get(len(nsn))
+        if classifier is None:
             return PhoneNumberType.UNKNOWN
-        match = pattern.fullmatch(nsn)
-        if match is None:
-            return PhoneNumberType.UNKNOWN
-        return _TYPE_OF_GROUP[match.lastgroup]  # type: ignore[index]
+        group = classifier.group(nsn)
+        return PhoneNumberType.UNKNOWN if group is None else _TYPE_OF_GROUP[group]
 
-    def _type_pattern(self, length: int) -> re.Pattern[str] | None:
+    def _type_classifier(self, length: int) -> _Classifier | None:
         """The types a number of this length can have, as named alternatives in the library's
         order: the first alternative that matches the whole number is the library's type."""
         metadata = self.metadata
@@ -192,12 +194,15 @@ class _Plan:
         if general is None:
             return None
         options = []
+        parts = [general]
         for attribute, number_type in _SPECIAL_TYPES:
             pattern = _desc_pattern(getattr(metadata, attribute), length)
             if pattern is not None:
                 options.append(f"(?P<t{number_type}>{pattern})")
+                parts.append(pattern)
         fixed = _desc_pattern(metadata.fixed_line, length)
         mobile = _desc_pattern(metadata.mobile, length)
+        parts += [pattern for pattern in (fixed, mobile) if pattern is not None]
         same = metadata.same_mobile_and_fixed_line_pattern
         if fixed is not None:
             if same:
@@ -210,7 +215,74 @@ class _Plan:
             options.append(f"(?P<mobile>{mobile})")
         if not options:
             return None
-        return re.compile(f"(?=(?:{general})\\Z)(?:{'|'.join(options)})")
+        pattern = f"(?=(?:{general})\\Z)(?:{'|'.join(options)})"
+        return _Classifier(pattern, length, full=tuple(parts))
+
+
+class _Classifier:
+    """A pattern for the numbers of one length, each of whose named alternatives is a number
+    type, answered from what it said about an earlier number with the same deciding digits.
+
+    The pattern is built from metadata patterns, each of which must match the whole number
+    (``full``) or its start (``starts``), so which alternative matches first depends only on
+    which of them match. :mod:`~app.domain.digit_patterns` unfolds them into cubes and so
+    knows how many leading digits decide that for a number: numbers that share those digits
+    get the same answer, which the pattern itself gives on those digits padded with zeros.
+    A pattern the module cannot unfold is decided by all the digits (a plain cache).
+    """
+
+    def __init__(
+        self, pattern: str, length: int, *, full: tuple[str, ...], starts: tuple[str, ...] = ()
+    ) -> None:
+        self.pattern = re.compile(pattern)
+        self.length = length
+        self.full = full
+        self.starts = starts
+        self._depths: dict[str, int] = {}  # first _HEAD digits -> how many digits decide
+        self._memo: dict[str, str | None] = {}  # deciding digits -> group name
+
+    def guarded(self, guards: str, starts: tuple[str, ...]) -> _Classifier:
+        """This classifier behind lookaheads ``guards`` made of the ``starts`` patterns."""
+        return _Classifier(
+            guards + self.pattern.pattern, self.length, full=self.full, starts=starts
+        )
+
+    def group(self, nsn: str) -> str | None:
+        """The name of the first alternative that matches ``nsn`` (``length`` ASCII digits),
+        or None: ``self.pattern.fullmatch(nsn).lastgroup``."""
+        head = nsn[:_HEAD]
+        depth = self._depths.get(head)
+        if depth is None:
+            depth = self._depths[head] = self._deciding_length(head)
+        key = nsn[:depth]
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:
+            match = self.pattern.fullmatch(key + "0" * (self.length - depth))
+            group = None if match is None else match.lastgroup
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = group
+            return group
+
+    def _deciding_length(self, head: str) -> int:
+        found = self._cubes
+        return self.length if found is None else deciding_length(found, head)
+
+    @cached_property
+    def _cubes(self) -> tuple[tuple[Cube, int], ...] | None:
+        """Every part's cubes with their narrow ends; None if a part cannot be unfolded."""
+        length = self.length
+        try:
+            found = set().union(
+                *(cubes(pattern, length) for pattern in self.full),
+                *(cubes(pattern, length, prefix=True) for pattern in self.starts),
+            )
+        except Unsupported:
+            return None
+        with_ends = ((cube, narrow_end(cube)) for cube in found)
+        return tuple((cube, end) for cube, end in with_ends if end > _HEAD)
 
 
 def _compile(pattern: str | None) -> re.Pattern[str] | None:
@@ -246,7 +318,7 @@ class _CallingCode:
         return main
 
     @cached_property
-    def valid_in_main(self) -> tuple[dict[int, re.Pattern[str]], str]:
+    def valid_in_main(self) -> tuple[dict[int, _Classifier], str]:
         """One pattern per national number length that matches exactly the parsed national
         numbers that are valid with the main region as their region, and that region.
 
@@ -258,29 +330,32 @@ class _CallingCode:
         return self._main_patterns(with_national_prefix_guard=False)
 
     @cached_property
-    def hot(self) -> tuple[dict[int, re.Pattern[str]], str]:
+    def hot(self) -> tuple[dict[int, _Classifier], str]:
         """:attr:`valid_in_main` for digits read straight after the calling code: also
         refusing those that start with the national prefix, which parse() may strip."""
         return self._main_patterns(with_national_prefix_guard=True)
 
     def _main_patterns(
         self, *, with_national_prefix_guard: bool
-    ) -> tuple[dict[int, re.Pattern[str]], str]:
+    ) -> tuple[dict[int, _Classifier], str]:
         main = self.main
         region = self.regions[0]
         if region != REGION_CODE_FOR_NON_GEO_ENTITY and main.country_code != self.country_code:
             return {}, region  # is_valid_number_for_region would refuse every number
         guards = ""
+        starts: tuple[str, ...] = ()
         if with_national_prefix_guard and main.national_prefix is not None:
             guards += f"(?!(?:{main.national_prefix.pattern}))"
+            starts += (main.national_prefix.pattern,)
         if main.leading_digits is not None:
             guards += f"(?=(?:{main.leading_digits.pattern}))"
-        patterns = {
-            length: re.compile(guards + pattern.pattern)
-            for length, pattern in main.type_patterns.items()
-            if pattern is not None and _MIN_NSN <= length <= _MAX_NSN
+            starts += (main.leading_digits.pattern,)
+        classifiers = {
+            length: classifier.guarded(guards, starts)
+            for length, classifier in main.type_patterns.items()
+            if classifier is not None and _MIN_NSN <= length <= _MAX_NSN
         }
-        return patterns, region
+        return classifiers, region
 
     def region_of(self, nsn: str) -> str | None:
         """phonenumberutil.region_code_for_number."""
@@ -435,11 +510,11 @@ def _finish(code: _CallingCode, nsn: str, plan: _Plan) -> PhoneVerdict:
     if len(nsn) > _MAX_NSN:
         return NOT_A_NUMBER
     e164 = code.prefix + nsn
-    patterns, main_region = code.valid_in_main
-    pattern = patterns.get(len(nsn))
-    match = None if pattern is None else pattern.fullmatch(nsn)
-    if match is not None:
-        mobile = _IS_MOBILE_GROUP[match.lastgroup]  # type: ignore[index]
+    classifiers, main_region = code.valid_in_main
+    classifier = classifiers.get(len(nsn))
+    group = None if classifier is None else classifier.group(nsn)
+    if group is not None:
+        mobile = _IS_MOBILE_GROUP[group]
         return _new_verdict(PhoneVerdict, (_VALID, e164, main_region, mobile))
     region = code.region_of(nsn)
     if region is not None:
@@ -524,12 +599,12 @@ class PhoneChecker:
                 ):
                     code = calling_code_of[digits[:3]]
                     if code is not None:
-                        patterns, region = code.hot
+                        classifiers, region = code.hot
                         nsn = digits[code.length :]
-                        pattern = patterns.get(len(nsn))
-                        match = None if pattern is None else pattern.fullmatch(nsn)
-                        if match is not None:
-                            mobile = is_mobile_group[match.lastgroup]  # type: ignore[index]
+                        classifier = classifiers.get(len(nsn))
+                        group = None if classifier is None else classifier.group(nsn)
+                        if group is not None:
+                            mobile = is_mobile_group[group]
                             verdict = new_verdict(PhoneVerdict, (_VALID, e164, region, mobile))
                 if verdict is None:
                     verdict = verdict_of(raw)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import NumberParseException, PhoneNumberFormat, phonenumberutil
 
-from app.domain import phones
+from app.domain import digit_patterns, phones
 from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
 
 ALL_TYPES = tuple(
@@ -272,3 +272,47 @@ def test_the_library_limits_the_fast_path_copies_are_unchanged() -> None:
     assert phones._MIN_NSN == phonenumberutil._MIN_LENGTH_FOR_NSN
     assert phones._MAX_NSN == phonenumberutil._MAX_LENGTH_FOR_NSN
     assert phones._MAX_INPUT == phonenumberutil._MAX_INPUT_STRING_LENGTH
+
+
+def classifier_tables() -> list[dict[int, phones._Classifier | None]]:
+    """Every number-type classifier: each region's, and each calling code's main-region ones
+    for the bulk path (with the national prefix guard) and for _finish (without)."""
+    tables = []
+    for code in phones._CALLING_CODES.values():
+        tables += [code.hot[0], code.valid_in_main[0]]
+        for region in code.regions:
+            plan = phones._region_plan(code.country_code, region)
+            if plan is not None:
+                tables.append(plan.type_patterns)
+    return tables
+
+
+def test_classifiers_answer_like_their_own_pattern() -> None:
+    """A classifier answers a number from the memo of an earlier one that shares its deciding
+    digits: pairs of numbers that share them, drawn from the metadata, agree with re."""
+    rng = random.Random(11)
+    mismatches = []
+    decided_early = total = 0
+    for table in classifier_tables():
+        for length, classifier in table.items():
+            if classifier is None:
+                continue
+            fresh = phones._Classifier(
+                classifier.pattern.pattern, length, full=classifier.full, starts=classifier.starts
+            )
+            for part in classifier.full[:4]:
+                options = sorted(digit_patterns.cubes(part, length))
+                for cube in rng.sample(options, min(3, len(options))):
+                    for _ in range(2):
+                        nsn = "".join(
+                            rng.choice([str(d) for d in range(10) if mask >> d & 1])
+                            for mask in cube
+                        )
+                        match = classifier.pattern.fullmatch(nsn)
+                        expected = None if match is None else match.lastgroup
+                        if fresh.group(nsn) != expected:
+                            mismatches.append((classifier.pattern.pattern, nsn))
+                        total += 1
+                        decided_early += len(min(fresh._memo, key=len)) < length
+    assert mismatches == []
+    assert decided_early / total > 0.8  # the memo ran: most answers came from a prefix
