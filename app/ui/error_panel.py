@@ -165,9 +165,25 @@ class IssueListModel(QAbstractTableModel):
 
     def update_rows(self, batch: Batch, rows: Iterable[int]) -> None:
         """Rows were edited: their entries become their new local issues."""
+        self.apply_rows({row: local_entries(batch, row) for row in rows})
+
+    @staticmethod
+    def rows_steps(batch: Batch, rows: Iterable[int]) -> Steps:
+        """The new entries of many edited rows, as a chunked job returning the mapping for
+        :meth:`apply_rows` (a duplicated number changes every row that shares it)."""
         rows = sorted(rows)
+        entries: dict[int, list[PanelEntry]] = {}
+        for start in range(0, len(rows), _SCAN_STRIDE // 8):
+            for row in rows[start : start + _SCAN_STRIDE // 8]:
+                entries[row] = local_entries(batch, row)
+            yield start, len(rows)
+        return entries
+
+    def apply_rows(self, entries_of: dict[int, list[PanelEntry]]) -> None:
+        """Replace the entries of the given rows (local ones; provider ones were stale)."""
+        rows = sorted(entries_of)
         for row in rows:
-            entries = local_entries(batch, row)
+            entries = entries_of[row]
             lo, hi = bisect_left(self._all_rows, row), bisect_right(self._all_rows, row)
             self._errors += _errors(entries) - _errors(self._all[lo:hi])
             self._all[lo:hi] = entries

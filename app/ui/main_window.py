@@ -69,6 +69,8 @@ LOAD_SHOW_INTERVAL_S = 1.0
 AUTOSAVE_INTERVAL_MS = 2000
 #: A selection up to this size gets its GSM fix planned at once, for the context menu.
 INSTANT_PLAN_ROWS = 5000
+#: Edited rows whose panel entries are renewed at once; more go through a chunked job.
+INSTANT_PANEL_ROWS = 64
 OPENABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 
 # Save-as formats: (encoding, delimiter, newline); None keeps the file's own format.
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self._changed_rows: set[int] = set()
         self._scanned_generation = 0  # the generation the panel's provider results are for
         self._shown_at = 0.0  # when the loader's rows were last shown
+        self._panel_rows: set[int] = set()  # rows the running "panel" job renews
 
         self.model = BatchModel(self._new_batch(), self.undo_stack, self)
         self.view = BatchView()
@@ -358,7 +361,13 @@ class MainWindow(QMainWindow):
     @property
     def working(self) -> bool:
         """Whether something runs in the background (loading, scanning, filtering...)."""
-        return bool(self._jobs) or self._load is not None or self._validation is not None
+        return (
+            bool(self._jobs)
+            or self._load is not None
+            or self._validation is not None
+            or self._panel_timer.isActive()
+            or self._rescan_timer.isActive()
+        )
 
     @property
     def autosave_timer_interval_ms(self) -> int:
@@ -931,6 +940,7 @@ class MainWindow(QMainWindow):
         """Whether the panel's local entries match the batch (no scan or update pending)."""
         return (
             "scan" not in self._jobs
+            and "panel" not in self._jobs
             and not self._rescan_timer.isActive()
             and not self._panel_timer.isActive()
             and not self._changed_rows
@@ -976,12 +986,27 @@ class MainWindow(QMainWindow):
     def _update_panel(self) -> None:
         """Replace the panel entries of the edited rows (after a scan, when one runs)."""
         rows, self._changed_rows = self._changed_rows, set()
-        self.error_panel.model.update_rows(self.batch, rows)
+        panel = self.error_panel.model
+        if len(rows) <= INSTANT_PANEL_ROWS and "panel" not in self._jobs:
+            panel.update_rows(self.batch, rows)
+            return
+        rows |= self._panel_rows  # a job still running for earlier edits is replaced
+        self._panel_rows = rows
+        generation = self._generation
+
+        def done(entries: object) -> None:
+            assert isinstance(entries, dict)
+            self._panel_rows = set()
+            if generation == self._generation:  # else a rescan is on its way
+                panel.apply_rows(entries)
+
+        self._run_job("panel", panel.rows_steps(self.batch, rows), done)
 
     def _rows_moved(self) -> None:
         """Rows were added or removed: row numbers shifted, so rescan (soon, once)."""
         self._generation += 1
         self._changed_rows.clear()
+        self._panel_rows = set()
         self._panel_timer.stop()
         self._rescan_timer.start()
 

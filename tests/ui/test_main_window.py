@@ -16,6 +16,7 @@ from app.domain.csvfile import CsvFileError, sniff
 from app.resources import resource_path
 from app.ui.columns import Field
 from app.ui.error_panel import Source
+from app.ui.main_window import INSTANT_PANEL_ROWS
 from app.ui.row_filter import RowFilter
 from tests.ui.conftest import write_csv
 
@@ -327,3 +328,15 @@ def test_filters_answered_from_the_panel_match_a_full_scan(window, open_file, tm
         window.filter_box.setCurrentIndex(window.filter_box.findData(row_filter))
         shown = [window.model.batch_row(v) for v in range(window.model.rowCount())]
         assert shown == scanned.value.value and shown
+
+
+def test_editing_a_number_shared_by_many_rows_updates_the_panel(window, open_file, tmp_path, qtbot):
+    shared = [("+447400123456", f"Hi {i}", "x") for i in range(INSTANT_PANEL_ROWS + 2)]
+    open_file(window, write_csv(tmp_path / "shared.csv", shared))
+    qtbot.waitUntil(lambda: not window.working)
+    panel = window.error_panel.model
+    assert panel.counts() == (0, len(shared))  # every row: a duplicate warning
+    window.model.setData(window.model.index(0, 0), "+447400999999")
+    qtbot.waitUntil(lambda: not window.working)
+    assert panel.counts() == (0, len(shared) - 1)
+    assert all(e.row != 0 for e in panel.entries)
