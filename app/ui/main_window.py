@@ -392,11 +392,10 @@ class MainWindow(QMainWindow):
     def _update_totals(self) -> None:
         totals = self.batch.totals
         money = self.batch.settings.prices.format(totals.cost)
-        self.totals_label.setText(
-            f"{totals.rows:,} rows  ·  {totals.segments:,} segments  ·  {money}"
-        )
-        self.errors_label.setText(f"  {totals.errors:,} errors")
-        self.warnings_label.setText(f"  {totals.warnings:,} warnings  ")
+        rows, segments = _counted(totals.rows, "row"), _counted(totals.segments, "segment")
+        self.totals_label.setText(f"{rows}  ·  {segments}  ·  {money}")
+        self.errors_label.setText(f"  {_counted(totals.errors, 'error')}")
+        self.warnings_label.setText(f"  {_counted(totals.warnings, 'warning')}  ")
 
     def _update_actions(self) -> None:
         idle = not self._busy
@@ -1093,6 +1092,10 @@ _PANEL_FILTERS: dict[RowFilter, str | None] = {
     RowFilter.WARNINGS: "warning",
     RowFilter.ISSUES: None,
 }
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _load_steps(loader: BatchLoader) -> Steps:

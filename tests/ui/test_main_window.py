@@ -157,7 +157,7 @@ def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
     assert loaded.isWindowModified()
     loaded.undo_action.trigger()
     assert loaded.batch.phone(1) == "not a number"
-    assert loaded.errors_label.text().strip() == "1 errors"
+    assert loaded.errors_label.text().strip() == "1 error"
     assert not loaded.isWindowModified()
     loaded.redo_action.trigger()
     assert loaded.batch.phone(1) == "+447400123457"
