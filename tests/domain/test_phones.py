@@ -6,6 +6,8 @@ on every input, whether the fast path or the library fallback answered.
 
 from __future__ import annotations
 
+import functools
+import gc
 import random
 import re
 from collections.abc import Iterator
@@ -136,16 +138,35 @@ def by_region(cases: list[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+@functools.cache
+def expected_by_region() -> dict[str, tuple[list[str], list[PhoneVerdict]]]:
+    """The corpus by default region, with the library's verdicts (computed once: slow)."""
+    return {
+        region: (raws, [oracle(raw, region) for raw in raws])
+        for region, raws in by_region(CORPUS).items()
+    }
+
+
 def test_check_many_equals_the_library_on_every_region() -> None:
     mismatches = []
-    for region, raws in by_region(CORPUS).items():
-        expected = [oracle(raw, region) for raw in raws]
+    for region, (raws, expected) in expected_by_region().items():
         got = PhoneChecker(region).check_many(raws)
         mismatches += [
             (region, raw, g, e) for raw, g, e in zip(raws, got, expected, strict=True) if g != e
         ]
     assert mismatches == []
     assert len(CORPUS) > 20_000
+
+
+def test_check_columns_equals_the_library_on_every_region() -> None:
+    mismatches = []
+    for region, (raws, expected) in expected_by_region().items():
+        columns = PhoneChecker(region).check_columns(raws)
+        got = [PhoneVerdict(*fields) for fields in zip(*columns, strict=True)]
+        mismatches += [
+            (region, raw, g, e) for raw, g, e in zip(raws, got, expected, strict=True) if g != e
+        ]
+    assert mismatches == []
 
 
 def test_check_equals_the_library_on_every_region() -> None:
@@ -220,7 +241,9 @@ def test_random_digit_strings_agree_with_the_library(
 )
 def test_random_numbers_after_every_calling_code_agree(calling_code: int, rest: str) -> None:
     raw = f"+{calling_code}{rest}"
-    assert PhoneChecker("US").check_many([raw]) == [oracle(raw, "US")]
+    expected = oracle(raw, "US")
+    assert PhoneChecker("US").check_many([raw]) == [expected]
+    assert PhoneChecker("US").check_columns([raw]) == tuple([field] for field in expected)
 
 
 def test_a_valid_mobile_number() -> None:
@@ -313,6 +336,29 @@ def test_classifiers_answer_like_their_own_pattern() -> None:
                         if fresh.group(nsn) != expected:
                             mismatches.append((classifier.pattern.pattern, nsn))
                         total += 1
-                        decided_early += len(min(fresh._memo, key=len)) < length
+                        decided_early += len(min(fresh.memo, key=len)) < length
     assert mismatches == []
     assert decided_early / total > 0.8  # the memo ran: most answers came from a prefix
+
+
+def test_check_many_pauses_the_cycle_collector_only_while_it_runs() -> None:
+    checker = PhoneChecker("GB")
+    assert gc.isenabled()
+    checker.check_many(["+447400123456"])
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        checker.check_many(["+447400123457", "07400 123458"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_check_columns_gives_the_fields_of_each_verdict_in_order() -> None:
+    raws = ["+447400123456", "hello", "07400 123456", "+1 (415) 555-0100", "+44 12"]
+    columns = PhoneChecker("GB").check_columns(raws)
+    assert columns.kinds == [verdict.kind for verdict in PhoneChecker("GB").check_many(raws)]
+    assert columns.e164s[:3] == ["+447400123456", None, "+447400123456"]
+    assert columns.regions[:4] == ["GB", None, "GB", "US"]
+    assert columns.mobiles[:3] == [True, None, True]
+    assert PhoneChecker("GB").check_columns([]) == ([], [], [], [])
