@@ -76,7 +76,9 @@ async def signal_fired(signal: object, timeout: float = 3600) -> None:
 
 
 async def idle(window: MainWindow) -> None:
-    """Until the window's chunked jobs (issue scan, filter...) are done."""
+    """Until the window's chunked jobs (issue scan, filter...) are done, and the probe has
+    ticked since (so that a stall just before is counted)."""
+    await asyncio.sleep(0.05)
     while window.working:
         await asyncio.sleep(0.05)
 
