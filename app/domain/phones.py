@@ -6,8 +6,10 @@ call costs far more than reading a CSV row (``benchmarks/phones_bench.py``), so
 :class:`PhoneChecker` has a fast path for the shapes operators paste (``+447700900123``,
 ``+1 (415) 555-0100``, ``07700 900123``): it replays the library's parsing steps for those
 shapes with the library's own metadata and precompiled patterns (see ``_FastPath``), and hands
-every other input to the library itself. ``tests/domain/test_phones.py``
-runs both side by side on numbers from every region.
+every other input to the library itself. A number's type is answered from the few leading
+digits that decide it (see ``_Classifier``), and :meth:`PhoneChecker.check_columns` gives a
+file's verdicts without an object per number. ``tests/domain/test_phones.py`` runs all of it
+side by side with the library on numbers from every region.
 """
 
 from __future__ import annotations
