@@ -76,6 +76,9 @@ NOT_A_NUMBER = PhoneVerdict(PhoneKind.NOT_A_NUMBER, None, None, None)
 _CACHE_LIMIT = 200_000  # verdicts kept per checker; the cache is emptied when it is full
 _MEMO_LIMIT = 50_000  # answers kept per _Classifier, likewise
 _HEAD = 3  # a _Classifier works out how many digits decide a number once per first 3 digits
+# check_columns remembers a valid "+" number by its length and first 8 characters when they
+# hold its calling code and all the digits that decide it (see PhoneChecker._decided).
+_DECIDED_WIDTH = 8
 
 # The library's private limits (phonenumberutil._MIN_LENGTH_FOR_NSN etc.); a test pins them.
 _MIN_NSN = 2
@@ -552,6 +555,9 @@ class PhoneChecker:
         self.default_region = region
         self._fast = _FastPath(region)
         self._cache: dict[str, PhoneVerdict] = {}
+        # Text length -> first _DECIDED_WIDTH characters -> (region, is_mobile) of the valid
+        # numbers written as "+" and ASCII digits that begin so (see check_columns).
+        self._decided: list[dict[str, tuple[str, bool]]] = [{} for _ in range(_MAX_INPUT + 1)]
 
     def check(self, raw: str) -> PhoneVerdict:
         verdict = self._cache.get(raw)
@@ -606,7 +612,19 @@ class PhoneChecker:
         columns = PhoneColumns([], [], [], [])
         add_kind, add_e164, add_region, add_mobile = (column.append for column in columns)
         idd = self._fast.default.idd
+        decided = self._decided
         for raw in raws:
+            # A "+" and ASCII digits whose length and first characters decided an earlier
+            # number: the same calling code, classifier and deciding digits, so its answer.
+            length = len(raw)
+            if length <= _MAX_INPUT:
+                known = decided[length].get(raw[:_DECIDED_WIDTH])
+                if known is not None and raw.isascii() and raw[1:].isdigit():
+                    add_kind(_VALID)
+                    add_e164(raw)
+                    add_region(known[0])
+                    add_mobile(known[1])
+                    continue
             # digits: ASCII digits after a "+" or an IDD, separators removed; or "".
             digits = e164 = ""
             if raw[:1] == "+":
@@ -635,15 +653,20 @@ class PhoneChecker:
                     nsn = digits[code.length :]
                     classifier = classifiers.get(len(nsn))
                     if classifier is not None:  # classifier.group(nsn), its hits inlined
-                        depth = classifier.depths.get(nsn[:_HEAD])
+                        head = nsn[:_HEAD]
+                        depth = classifier.depths.get(head)
                         group = classifier.memo.get(nsn[:depth], _UNSEEN) if depth else _UNSEEN
                         if group is _UNSEEN:
                             group = classifier.group(nsn)
+                            depth = classifier.depths[head]
                         if group is not None:
+                            mobile = is_mobile_group[group]
                             add_kind(_VALID)
                             add_e164(e164)
                             add_region(region)
-                            add_mobile(is_mobile_group[group])
+                            add_mobile(mobile)
+                            if e164 is raw and 1 + code.length + depth <= _DECIDED_WIDTH:
+                                self._decide(raw, region, mobile)
                             continue
             kind, e164, region, mobile = check(raw)
             add_kind(kind)
@@ -651,6 +674,14 @@ class PhoneChecker:
             add_region(region)
             add_mobile(mobile)
         return columns
+
+    def _decide(self, raw: str, region: str, mobile: bool) -> None:
+        """Remember a valid "+" number whose first _DECIDED_WIDTH characters hold its calling
+        code and its deciding digits, for the numbers of its length that begin the same."""
+        decided = self._decided[len(raw)]
+        if len(decided) >= _MEMO_LIMIT:
+            decided.clear()
+        decided[raw[:_DECIDED_WIDTH]] = (region, mobile)
 
     def _remember(self, raw: str, verdict: PhoneVerdict) -> PhoneVerdict:
         cache = self._cache

@@ -362,3 +362,28 @@ def test_check_columns_gives_the_fields_of_each_verdict_in_order() -> None:
     assert columns.regions[:4] == ["GB", None, "GB", "US"]
     assert columns.mobiles[:3] == [True, None, True]
     assert PhoneChecker("GB").check_columns([]) == ([], [], [], [])
+
+
+def test_numbers_that_begin_like_an_earlier_one_agree_with_the_library() -> None:
+    """check_columns answers a "+" number from an earlier one of its length and first
+    characters (and classifiers from earlier deciding digits): numbers that share them with
+    example numbers of every type, with other endings (digits, or not), agree with the
+    library."""
+    rng = random.Random(3)
+    raws = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for number_type in ALL_TYPES:
+            example = phonenumbers.example_number_for_type(region, number_type)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            cut = rng.randrange(4, len(e164))
+            endings = ["".join(rng.choice("0123456789") for _ in e164[cut:]) for _ in range(3)]
+            endings += [e164[cut:-1] + "A", e164[cut:-1] + "٣"]  # same length, not ASCII digits
+            raws += [e164] + [e164[:cut] + ending for ending in endings]
+    checker = PhoneChecker("GB")
+    expected = [oracle(raw, "GB") for raw in raws]
+    columns = checker.check_columns(raws)
+    assert [PhoneVerdict(*fields) for fields in zip(*columns, strict=True)] == expected
+    assert checker.check_columns(raws) == columns  # the second time, from what it remembered
+    assert sum(map(len, checker._decided)) > 300
