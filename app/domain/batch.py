@@ -376,6 +376,29 @@ class Batch:
         cost = text.analysis.segments * self._prices.get(region)
         return RowResult(e164, region, text.analysis, cost, tuple(issues))
 
+    # -- per-row facts without building issues: for sorting, filtering and scans ----------
+    # result() spells every issue out (~30 us a row); these answer the same questions from the
+    # stored columns in a few hundred nanoseconds, so a pass over a million rows takes
+    # seconds, not minutes.
+    def e164(self, row: int) -> str | None:
+        return self._e164[row]
+
+    def region(self, row: int) -> str | None:
+        return self._regions[row]
+
+    def analysis(self, row: int) -> SmsAnalysis:
+        return self._texts.get(self._messages[row]).analysis
+
+    def cost(self, row: int) -> int:
+        return self.analysis(row).segments * self._prices.get(self._regions[row])
+
+    def issue_flags(self, row: int) -> tuple[bool, bool]:
+        """(has an error, has a warning): what ``result(row).issues`` holds, by severity."""
+        text = self._texts.get(self._messages[row])
+        malformed = self._ids[row] in self._problem_of_id
+        error, warning = _row_flags(self._codes[row], text, malformed)
+        return error, warning or bool(self._partner_ids(row))
+
     @property
     def totals(self) -> Totals:
         return self._tally.totals(self.settings.prices.currency)

@@ -237,13 +237,12 @@ class BatchModel(QAbstractTableModel):
     # -- filtering ---------------------------------------------------------------------------
     def filter_steps(self, row_filter: RowFilter) -> Steps:
         """The rows ``row_filter`` keeps, as a chunked job returning the batch rows in order."""
-        accepts = row_filter.accepts()
-        result = self._batch.result
+        accepts = row_filter.accepts(self._batch)
         total = len(self._batch)
         rows: list[int] = []
         for start in range(0, total, _FILTER_STRIDE):
             end = min(start + _FILTER_STRIDE, total)
-            rows.extend(r for r in range(start, end) if accepts(result(r)))
+            rows.extend(filter(accepts, range(start, end)))
             yield end, total
         return rows
 

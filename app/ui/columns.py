@@ -116,7 +116,8 @@ def worst_severity(result: RowResult) -> IssueSeverity | None:
     return IssueSeverity.WARNING if severities else None
 
 
-_SEVERITY_RANK = {IssueSeverity.ERROR: 0, IssueSeverity.WARNING: 1, None: 2}
+#: (has an error, has a warning) -> place in an ascending sort: errors first, clean rows last
+_ISSUE_RANK = {(True, True): 0, (True, False): 0, (False, True): 1, (False, False): 2}
 
 
 def sort_key(batch: Batch, column: Column) -> Callable[[int], Any]:
@@ -128,13 +129,13 @@ def sort_key(batch: Batch, column: Column) -> Callable[[int], Any]:
         return batch.message
     if field is Field.EXTRA:
         return lambda row: _extra(batch, row, column.extra)
-    result = batch.result
+    # The batch's per-row facts, not result(): a sort of a million rows reads them all.
     keys: dict[Field, Callable[[int], Any]] = {
-        Field.COUNTRY: lambda row: result(row).region or "",
-        Field.ENCODING: lambda row: result(row).analysis.encoding,
-        Field.SEGMENTS: lambda row: result(row).analysis.segments,
-        Field.LAST_SEGMENT: lambda row: result(row).analysis.segment_units[-1],
-        Field.COST: lambda row: result(row).cost,
-        Field.ISSUES: lambda row: _SEVERITY_RANK[worst_severity(result(row))],
+        Field.COUNTRY: lambda row: batch.region(row) or "",
+        Field.ENCODING: lambda row: batch.analysis(row).encoding,
+        Field.SEGMENTS: lambda row: batch.analysis(row).segments,
+        Field.LAST_SEGMENT: lambda row: batch.analysis(row).segment_units[-1],
+        Field.COST: batch.cost,
+        Field.ISSUES: lambda row: _ISSUE_RANK[batch.issue_flags(row)],
     }
     return keys[field]

@@ -136,11 +136,11 @@ class IssueListModel(QAbstractTableModel):
         """Every local issue of ``batch``, as a chunked job returning the entries."""
         entries: list[PanelEntry] = []
         total = len(batch)
-        result = batch.result
+        flags = batch.issue_flags
         for start in range(0, total, _SCAN_STRIDE):
             end = min(start + _SCAN_STRIDE, total)
             for row in range(start, end):
-                if result(row).issues:
+                if any(flags(row)):  # cheap; only rows with issues have them spelled out
                     entries.extend(local_entries(batch, row))
             yield end, total
         return entries

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from app.domain.batch import IssueSeverity, RowResult
+from app.domain.batch import Batch
 
 
 class RowFilter(StrEnum):
@@ -15,18 +15,14 @@ class RowFilter(StrEnum):
     ISSUES = "Rows with any issue"
     UCS2 = "Rows sent as UCS-2"
 
-    def accepts(self) -> Callable[[RowResult], bool]:
-        return _TESTS[self]
-
-
-def _has(severity: IssueSeverity) -> Callable[[RowResult], bool]:
-    return lambda result: any(i.severity is severity for i in result.issues)
-
-
-_TESTS: dict[RowFilter, Callable[[RowResult], bool]] = {
-    RowFilter.ALL: lambda result: True,
-    RowFilter.ERRORS: _has(IssueSeverity.ERROR),
-    RowFilter.WARNINGS: _has(IssueSeverity.WARNING),
-    RowFilter.ISSUES: lambda result: bool(result.issues),
-    RowFilter.UCS2: lambda result: result.analysis.encoding == "UCS-2",
-}
+    def accepts(self, batch: Batch) -> Callable[[int], bool]:
+        """A test of a batch row; reads the batch's per-row facts, never spells issues out."""
+        if self is RowFilter.ALL:
+            return lambda row: True
+        if self is RowFilter.ERRORS:
+            return lambda row: batch.issue_flags(row)[0]
+        if self is RowFilter.WARNINGS:
+            return lambda row: batch.issue_flags(row)[1]
+        if self is RowFilter.ISSUES:
+            return lambda row: any(batch.issue_flags(row))
+        return lambda row: batch.analysis(row).encoding == "UCS-2"

@@ -33,11 +33,11 @@ def recipients_steps(batch: Batch) -> Steps:
     """The rows to send, as a chunked job returning :class:`Recipients`."""
     rows: list[tuple[int, str]] = []
     total = len(batch)
-    result = batch.result
+    e164_of = batch.e164
     for start in range(0, total, _STRIDE):
         end = min(start + _STRIDE, total)
         for row in range(start, end):
-            e164 = result(row).e164
+            e164 = e164_of(row)
             if e164 is not None:
                 rows.append((row, e164))
         yield end, total

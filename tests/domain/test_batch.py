@@ -254,6 +254,21 @@ def test_totals_after_random_edits_equal_a_recomputation(start, operations):
     assert [batch.result(r) for r in range(len(batch))] == [
         copy.result(r) for r in range(len(copy))
     ]
+    for row in range(len(batch)):
+        assert_fast_facts_match_the_result(batch, row)
+
+
+def assert_fast_facts_match_the_result(batch: Batch, row: int) -> None:
+    """The accessors used to sort, filter and scan say what result() spells out."""
+    result = batch.result(row)
+    severities = {issue.severity for issue in result.issues}
+    assert batch.issue_flags(row) == (
+        IssueSeverity.ERROR in severities,
+        IssueSeverity.WARNING in severities,
+    )
+    assert (batch.e164(row), batch.region(row)) == (result.e164, result.region)
+    assert batch.analysis(row) == result.analysis
+    assert batch.cost(row) == result.cost
 
 
 # -- loading, summarising, saving ---------------------------------------------------------------
