@@ -100,6 +100,14 @@ class BatchModel(QAbstractTableModel):
         self.endResetModel()
         self.totals_changed.emit()
 
+    def refresh_all(self) -> None:
+        """Every row's results changed (new settings): repaint them and the totals."""
+        self._results.clear()
+        if self.rowCount() and self.columnCount():
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        self.totals_changed.emit()
+
     def column_of(self, field: Field, extra: int = -1) -> int:
         return next(i for i, c in enumerate(self._columns) if c.field is field and c.extra == extra)
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -56,6 +57,7 @@ from app.ui.error_panel import ErrorPanel, IssueListModel, provider_entries
 from app.ui.find_bar import FindBar
 from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
 from app.ui.icons import app_icon
+from app.ui.region_box import RegionBox
 from app.ui.row_filter import RowFilter
 from app.ui.validation import Recipients, campaign_spec, recipients_steps, validate
 
@@ -320,6 +322,10 @@ class MainWindow(QMainWindow):
         self.filter_box.setToolTip("Which rows the editor shows")
         self.filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         tools.addWidget(self.filter_box)
+        tools.addSeparator()
+        tools.addWidget(QLabel(" National numbers in "))
+        self.region_box = RegionBox(self.batch.settings.default_region)
+        tools.addWidget(self.region_box)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tools.addWidget(spacer)
@@ -350,6 +356,7 @@ class MainWindow(QMainWindow):
         self.error_panel.row_activated.connect(self.show_row)
         self.filter_box.currentIndexChanged.connect(self._filter_chosen)
         self.account_box.currentIndexChanged.connect(self._account_changed)
+        self.region_box.currentIndexChanged.connect(self._region_chosen)
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_chosen)
         self.cancel_button.clicked.connect(self.cancel_running)
 
@@ -408,6 +415,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(idle and self.undo_stack.canUndo())
         self.redo_action.setEnabled(idle and self.undo_stack.canRedo())
         self.filter_box.setEnabled(idle)
+        self.region_box.setEnabled(idle)
         self.file_order_action.setEnabled(idle)
         self.view.setSortingEnabled(False)  # the header's indicator drives model.sort itself
         self.view.horizontalHeader().setSectionsClickable(idle)
@@ -442,6 +450,29 @@ class MainWindow(QMainWindow):
             f"built-in {account.name} simulator."
         )
         self._update_validate_action()
+
+    def _region_chosen(self) -> None:
+        """Read every number again in the chosen country; the choice is kept for next time.
+
+        Synchronous: reading numbers again costs about as much as checking them on load
+        (seconds at a million rows), and a region is chosen once per file, not per keystroke.
+        """
+        region = self.region_box.region()
+        if region == self.batch.settings.default_region:
+            return
+        self.context.settings.default_region = region
+        self.context.save_settings()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.batch.set_settings(self.context.batch_settings(self.context.settings))
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.model.refresh_all()
+        self._rows_moved()  # every row may have new issues: rescan the panel
+        self.statusBar().showMessage(
+            f"Numbers without a country code are now read as {self.region_box.currentText()}.",
+            5000,
+        )
 
     # -- progress of long work ---------------------------------------------------------------
     def _show_progress(self, text: str, *, determinate: bool = True) -> None:
