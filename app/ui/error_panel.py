@@ -30,6 +30,7 @@ from app.domain.batch import Batch
 from app.providers.base import ProviderIssue
 from app.ui.chunked import Steps
 from app.ui.icons import app_icon
+from app.ui.wording import counted
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -339,5 +340,5 @@ class ErrorPanel(QWidget):
         errors, warnings = self.model.counts()
         shown = self.model.rowCount()
         total = errors + warnings
-        text = f"{errors:,} errors, {warnings:,} warnings"
+        text = f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
         self.summary.setText(text if shown == total else f"{text} ({shown:,} shown)")

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QSizePolicy,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -60,6 +59,7 @@ from app.ui.icons import app_icon
 from app.ui.region_box import RegionBox
 from app.ui.row_filter import RowFilter
 from app.ui.validation import Recipients, campaign_spec, recipients_steps, validate
+from app.ui.wording import counted
 
 APP_TITLE = "Campaign Desk"
 #: Bytes of the file read per loading step: about a hundred rows, ten milliseconds of work.
@@ -322,23 +322,28 @@ class MainWindow(QMainWindow):
         self.filter_box.setToolTip("Which rows the editor shows")
         self.filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         tools.addWidget(self.filter_box)
-        tools.addSeparator()
-        tools.addWidget(QLabel(" National numbers in "))
+        self.addToolBar(tools)
+        # A second row: what the batch is read and checked against. One row of 1366 pixels
+        # cannot hold both without hiding Validate behind the toolbar's overflow arrow.
+        self.addToolBarBreak()
+        sending = QToolBar("Account")
+        sending.setObjectName("accountToolbar")
+        sending.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        sending.setMovable(False)
+        sending.addWidget(QLabel(" Numbers without a country code are in "))
         self.region_box = RegionBox(self.batch.settings.default_region)
-        tools.addWidget(self.region_box)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        tools.addWidget(spacer)
-        tools.addWidget(QLabel("Account "))
+        sending.addWidget(self.region_box)
+        sending.addSeparator()
+        sending.addWidget(QLabel(" Account "))
         self.account_box = QComboBox()
         for account in self.context.accounts:
             self.account_box.addItem(account.name, account.provider)
         self.account_box.setToolTip("The provider account used to validate and send")
         chosen = self.account_box.findData(self.context.settings.account)
         self.account_box.setCurrentIndex(max(chosen, 0))
-        tools.addWidget(self.account_box)
-        tools.addAction(self.validate_action)
-        self.addToolBar(tools)
+        sending.addWidget(self.account_box)
+        sending.addAction(self.validate_action)
+        self.addToolBar(sending)
 
     def _connect(self) -> None:
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -399,10 +404,10 @@ class MainWindow(QMainWindow):
     def _update_totals(self) -> None:
         totals = self.batch.totals
         money = self.batch.settings.prices.format(totals.cost)
-        rows, segments = _counted(totals.rows, "row"), _counted(totals.segments, "segment")
+        rows, segments = counted(totals.rows, "row"), counted(totals.segments, "segment")
         self.totals_label.setText(f"{rows}  ·  {segments}  ·  {money}")
-        self.errors_label.setText(f"  {_counted(totals.errors, 'error')}")
-        self.warnings_label.setText(f"  {_counted(totals.warnings, 'warning')}  ")
+        self.errors_label.setText(f"  {counted(totals.errors, 'error')}")
+        self.warnings_label.setText(f"  {counted(totals.warnings, 'warning')}  ")
 
     def _update_actions(self) -> None:
         idle = not self._busy
@@ -1123,10 +1128,6 @@ _PANEL_FILTERS: dict[RowFilter, str | None] = {
     RowFilter.WARNINGS: "warning",
     RowFilter.ISSUES: None,
 }
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _load_steps(loader: BatchLoader) -> Steps:

@@ -27,6 +27,11 @@ class RegionBox(QComboBox):
         for label, code in labels:
             self.addItem(label, code)
         self.setMaxVisibleItems(20)
+        # Some names are long ("Saint Vincent and the Grenadines"): the toolbar must still fit
+        # 1366 pixels, so the box shows about 18 characters and the list opens wider.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(18)
+        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
         self.setToolTip("The country of numbers written without a country code (no + or 00)")
         self.set_region(current)
 
