@@ -76,8 +76,8 @@ NOT_A_NUMBER = PhoneVerdict(PhoneKind.NOT_A_NUMBER, None, None, None)
 _CACHE_LIMIT = 200_000  # verdicts kept per checker; the cache is emptied when it is full
 _MEMO_LIMIT = 50_000  # answers kept per _Classifier, likewise
 _HEAD = 3  # a _Classifier works out how many digits decide a number once per first 3 digits
-# check_columns remembers a valid "+" number by its length and first 8 characters when they
-# hold its calling code and all the digits that decide it (see PhoneChecker._decided).
+# check_columns remembers a valid number by the length and first 8 characters of its E.164
+# when they hold its calling code and all the digits that decide it (PhoneChecker._decided).
 _DECIDED_WIDTH = 8
 
 # The library's private limits (phonenumberutil._MIN_LENGTH_FOR_NSN etc.); a test pins them.
@@ -555,8 +555,8 @@ class PhoneChecker:
         self.default_region = region
         self._fast = _FastPath(region)
         self._cache: dict[str, PhoneVerdict] = {}
-        # Text length -> first _DECIDED_WIDTH characters -> (region, is_mobile) of the valid
-        # numbers written as "+" and ASCII digits that begin so (see check_columns).
+        # E.164 length -> its first _DECIDED_WIDTH characters -> (region, is_mobile) of the
+        # valid numbers that check_columns decided inline (see there).
         self._decided: list[dict[str, tuple[str, bool]]] = [{} for _ in range(_MAX_INPUT + 1)]
 
     def check(self, raw: str) -> PhoneVerdict:
@@ -614,11 +614,12 @@ class PhoneChecker:
         idd = self._fast.default.idd
         decided = self._decided
         for raw in raws:
-            # A "+" and ASCII digits whose length and first characters decided an earlier
-            # number: the same calling code, classifier and deciding digits, so its answer.
-            length = len(raw)
-            if length <= _MAX_INPUT:
-                known = decided[length].get(raw[:_DECIDED_WIDTH])
+            # Digits whose length and beginning decided earlier ones have the same calling
+            # code, classifier and deciding digits, so the same answer: first for text that is
+            # already E.164 (most of a file), then for the digits read from other text.
+            known = None
+            if len(raw) <= _MAX_INPUT:
+                known = decided[len(raw)].get(raw[:_DECIDED_WIDTH])
                 if known is not None and raw.isascii() and raw[1:].isdigit():
                     add_kind(_VALID)
                     add_e164(raw)
@@ -647,6 +648,14 @@ class PhoneChecker:
                     digits = text[found.end() :]
                     e164 = "+" + digits
             if len(digits) >= 3 and len(raw) <= _MAX_INPUT:
+                if e164 is not raw:
+                    known = decided[len(e164)].get(e164[:_DECIDED_WIDTH])
+                if known is not None:
+                    add_kind(_VALID)
+                    add_e164(e164)
+                    add_region(known[0])
+                    add_mobile(known[1])
+                    continue
                 code = calling_code_of[digits[:3]]
                 if code is not None:
                     classifiers, region = code.hot
@@ -665,8 +674,8 @@ class PhoneChecker:
                             add_e164(e164)
                             add_region(region)
                             add_mobile(mobile)
-                            if e164 is raw and 1 + code.length + depth <= _DECIDED_WIDTH:
-                                self._decide(raw, region, mobile)
+                            if 1 + code.length + depth <= _DECIDED_WIDTH:
+                                self._decide(e164, region, mobile)
                             continue
             kind, e164, region, mobile = check(raw)
             add_kind(kind)
@@ -675,13 +684,13 @@ class PhoneChecker:
             add_mobile(mobile)
         return columns
 
-    def _decide(self, raw: str, region: str, mobile: bool) -> None:
-        """Remember a valid "+" number whose first _DECIDED_WIDTH characters hold its calling
-        code and its deciding digits, for the numbers of its length that begin the same."""
-        decided = self._decided[len(raw)]
+    def _decide(self, e164: str, region: str, mobile: bool) -> None:
+        """Remember a valid number whose first _DECIDED_WIDTH characters of E.164 hold its
+        calling code and its deciding digits, for the numbers of its length that begin so."""
+        decided = self._decided[len(e164)]
         if len(decided) >= _MEMO_LIMIT:
             decided.clear()
-        decided[raw[:_DECIDED_WIDTH]] = (region, mobile)
+        decided[e164[:_DECIDED_WIDTH]] = (region, mobile)
 
     def _remember(self, raw: str, verdict: PhoneVerdict) -> PhoneVerdict:
         cache = self._cache
