@@ -21,6 +21,7 @@ changed row.
 
 from __future__ import annotations
 
+import heapq
 import locale
 import os
 import sys
@@ -236,12 +237,13 @@ def _phone_issue(
     return RowIssue(IssueCode.PHONE_INVALID, IssueSeverity.ERROR, "phone", reason)
 
 
-def _duplicate_issue(e164: str, lines: list[int]) -> RowIssue:
-    shown = [str(n) for n in sorted(n for n in lines if n)][:3]
-    others = len(lines) - len(shown)
+def _duplicate_issue(e164: str, partners: int, first_lines: list[int]) -> RowIssue:
+    """``partners`` other rows have the number; ``first_lines``: up to three of their lines."""
+    shown = [str(n) for n in first_lines]
+    others = partners - len(shown)
     if not shown:
-        where = "on another row" if len(lines) == 1 else f"on {len(lines)} other rows"
-    elif len(lines) == 1:
+        where = "on another row" if partners == 1 else f"on {partners} other rows"
+    elif partners == 1:
         where = f"on line {shown[0]}"
     else:
         listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if others == 0 else ", ".join(shown)
@@ -317,6 +319,10 @@ class Batch:
         self._regions: list[str | None] = []
         # valid E.164 -> id of its row, or the ids of all its rows when there are several
         self._groups: dict[str, int | list[int]] = {}
+        # e164 -> the four smallest file lines in its group: what a duplicate's sentence names
+        # ("also on lines 3, 9 and 12"), kept so that a group of thousands is not sorted for
+        # each of its rows
+        self._first_lines: dict[str, list[int]] = {}
         self.last_removal_changed: set[int] = set()
         self._configure()
 
@@ -369,9 +375,11 @@ class Batch:
             issues.append(phone_issue)
         if text.issue is not None:
             issues.append(text.issue)
-        partners = self._partner_ids(row)
-        if partners and e164 is not None:
-            issues.append(_duplicate_issue(e164, [self._line_of_id[p] for p in partners]))
+        if e164 is not None:
+            group = self._groups.get(e164)
+            if isinstance(group, list):  # a list only while several rows share the number
+                lines = self._partner_first_lines(e164, group, self._line_of_id[self._ids[row]])
+                issues.append(_duplicate_issue(e164, len(group) - 1, lines))
         issues.sort(key=lambda issue: issue.severity is not IssueSeverity.ERROR)
         cost = text.analysis.segments * self._prices.get(region)
         return RowResult(e164, region, text.analysis, cost, tuple(issues))
@@ -397,7 +405,9 @@ class Batch:
         text = self._texts.get(self._messages[row])
         malformed = self._ids[row] in self._problem_of_id
         error, warning = _row_flags(self._codes[row], text, malformed)
-        return error, warning or bool(self._partner_ids(row))
+        e164 = self._e164[row]
+        shared = e164 is not None and isinstance(self._groups.get(e164), list)
+        return error, warning or shared
 
     @property
     def totals(self) -> Totals:
@@ -525,6 +535,7 @@ class Batch:
         self._configure()
         if recheck:
             self._groups.clear()
+            self._first_lines.clear()
             for row, verdict in enumerate(self._check_all(self._phones)):
                 self._store_verdict(row, verdict)
                 self._join_group(row)
@@ -626,6 +637,7 @@ class Batch:
             return set()
         row_id = self._ids[row]
         mobile = self._codes[row] == _VALID_MOBILE
+        self._first_lines.pop(e164, None)
         group = self._groups.get(e164)
         if group is None:
             self._groups[e164] = row_id
@@ -645,6 +657,7 @@ class Batch:
             return set()
         row_id = self._ids[row]
         mobile = self._codes[row] == _VALID_MOBILE
+        self._first_lines.pop(e164, None)
         group = self._groups[e164]
         if isinstance(group, int):
             del self._groups[e164]
@@ -657,13 +670,18 @@ class Batch:
             self._tally.duplicate_warnings -= mobile
         return set(group)
 
-    def _partner_ids(self, row: int) -> list[int]:
-        e164 = self._e164[row]
-        group = None if e164 is None else self._groups.get(e164)
-        if not isinstance(group, list):
-            return []
-        row_id = self._ids[row]
-        return [p for p in group if p != row_id]
+    def _partner_first_lines(self, e164: str, group: list[int], own_line: int) -> list[int]:
+        """Up to three of the smallest file lines of the row's partners (0: not from the file)."""
+        first = self._first_lines.get(e164)
+        if first is None:
+            lines = self._line_of_id
+            first = self._first_lines[e164] = heapq.nsmallest(
+                4, (lines[i] for i in group if lines[i])
+            )
+        if own_line in first:
+            first = first.copy()
+            first.remove(own_line)
+        return first[:3]
 
     def _positions(self, ids: set[int]) -> set[int]:
         return set(self._positions_of(list(ids)))
