@@ -8,6 +8,7 @@ may import ``app.ui``; it does so late so that the headless commands never load 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 import threading
 from collections.abc import Sequence
@@ -23,6 +24,9 @@ HEADLESS_COMMANDS = ("preview", "sandbox")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # In a PyInstaller bundle, a spawned helper process (the preview's phone checker) starts
+    # this same executable: let multiprocessing take it over before any argument parsing.
+    multiprocessing.freeze_support()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in HEADLESS_COMMANDS:
         from app.cli import run
