@@ -36,10 +36,16 @@ def cubes(pattern: str, length: int, *, prefix: bool = False) -> frozenset[Cube]
     """The digit strings of ``length`` digits that ``re.fullmatch(pattern, s)`` accepts or,
     with ``prefix``, that ``re.match(pattern, s)`` accepts (a cube shorter than ``length``
     is then padded with every digit)."""
-    found = _sequence(sre_parse.parse(pattern), length)
+    found = _sequence(_parsed(pattern), length)
     if prefix:
         return frozenset(cube + (ALL_DIGITS,) * (length - len(cube)) for cube in found)
     return frozenset(cube for cube in found if len(cube) == length)
+
+
+@lru_cache(maxsize=1024)
+def _parsed(pattern: str) -> list[tuple[object, object]]:
+    """The parse tree of a pattern, once for all the lengths it is unfolded at."""
+    return list(sre_parse.parse(pattern))
 
 
 def narrow_end(cube: Cube) -> int:
