@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re._constants as sre
 import re._parser as sre_parse
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 
 ALL_DIGITS = 0x3FF  # bit d: the digit d
@@ -56,16 +56,18 @@ def narrow_end(cube: Cube) -> int:
     return 0
 
 
-def deciding_length(cubes_with_ends: Collection[tuple[Cube, int]], head: str) -> int:
+def deciding_length(cubes_with_ends: Iterable[tuple[Cube, int]], head: str) -> int:
     """How many leading digits decide, for every digit string that starts with ``head``,
-    which of the cubes contain it: ``len(head)``, or the ``narrow_end`` of a cube that
-    ``head`` does not rule out, whichever is longest."""
+    which of the cubes contain it: the ``narrow_end`` of the first cube that ``head`` does not
+    rule out, or ``len(head)`` if that is longer. The cubes come with their narrow ends and
+    sorted by them, longest first, so that the first such cube has the longest end."""
     bits = [1 << (ord(char) - 48) for char in head]
-    depth = len(head)
     for cube, end in cubes_with_ends:
-        if end > depth and all(mask & bit for mask, bit in zip(cube, bits, strict=False)):
-            depth = end
-    return depth
+        if end <= len(bits):
+            break
+        if all(mask & bit for mask, bit in zip(cube, bits, strict=False)):
+            return end
+    return len(bits)
 
 
 def _sequence(items: Iterable[tuple[object, object]], limit: int) -> set[Cube]:

@@ -286,11 +286,15 @@ class _Classifier:
 
     def _deciding_length(self, head: str) -> int:
         found = self._cubes
-        return self.length if found is None else deciding_length(found, head)
+        if found is None:
+            return self.length
+        return deciding_length(found[ord(head[0]) - 48], head)
 
     @cached_property
-    def _cubes(self) -> tuple[tuple[Cube, int], ...] | None:
-        """Every part's cubes with their narrow ends; None if a part cannot be unfolded."""
+    def _cubes(self) -> tuple[list[tuple[Cube, int]], ...] | None:
+        """Every part's cubes that the first _HEAD digits do not decide, with their narrow
+        ends, longest first, by the first digits they allow (see deciding_length); None if a
+        part cannot be unfolded."""
         length = self.length
         try:
             found = set().union(
@@ -299,8 +303,13 @@ class _Classifier:
             )
         except Unsupported:
             return None
-        with_ends = ((cube, narrow_end(cube)) for cube in found)
-        return tuple((cube, end) for cube, end in with_ends if end > _HEAD)
+        with_ends = sorted(
+            ((cube, narrow_end(cube)) for cube in found), key=lambda pair: pair[1], reverse=True
+        )
+        return tuple(
+            [(cube, end) for cube, end in with_ends if end > _HEAD and cube[0] >> digit & 1]
+            for digit in range(10)
+        )
 
 
 def _compile(pattern: str | None) -> re.Pattern[str] | None:

@@ -120,7 +120,7 @@ def test_cubes_match_like_re_fullmatch_and_re_match(pattern: str, digits: str) -
 
 def test_a_deciding_length_leaves_only_free_digits_after_it() -> None:
     found = cubes("7(?:1\\d\\d|624)\\d{5}|8\\d{8}|123[45]\\d{5}", 9)
-    with_ends = [(cube, narrow_end(cube)) for cube in found]
+    with_ends = sorted(((cube, narrow_end(cube)) for cube in found), key=lambda c: -c[1])
     assert deciding_length(with_ends, "7") == 4  # 7624...: four digits decide
     assert deciding_length(with_ends, "71") == 2
     assert deciding_length(with_ends, "8") == 1
