@@ -115,6 +115,7 @@ _TYPE_OF_GROUP = {
     "fixed": PhoneNumberType.FIXED_LINE,
     "mobile": PhoneNumberType.MOBILE,
 }
+_GROUP_NAME = re.compile(r"\(\?P<\w+>")  # a named group's opening in our own patterns
 _IS_MOBILE_GROUP = {group: kind in _MOBILE_TYPES for group, kind in _TYPE_OF_GROUP.items()}
 # Separators the fast path removes; for text of ASCII digits, these and one leading "+",
 # parse() ignores them all (they are in the library's _VALID_PUNCTUATION, none can start an
@@ -385,20 +386,45 @@ class _CallingCode:
         return classifiers, region
 
     def region_of(self, nsn: str) -> str | None:
-        """phonenumberutil.region_code_for_number."""
+        """phonenumberutil.region_code_for_number, for ASCII digits."""
         regions = self.regions
         if len(regions) == 1:
             return regions[0]
-        for region in regions:
+        length = len(nsn)
+        try:
+            classifier = self._region_classifiers[length]
+        except KeyError:
+            classifier = self._region_classifiers[length] = self._region_classifier(length)
+        group = None if classifier is None else classifier.group(nsn)
+        return None if group is None else regions[int(group[1:])]
+
+    @cached_property
+    def _region_classifiers(self) -> dict[int, _Classifier | None]:
+        return {}
+
+    def _region_classifier(self, length: int) -> _Classifier | None:
+        """region_code_for_number's walk through the regions, as one pattern: an alternative
+        ``r<index>`` per region, in order, that matches when its leading digits start the
+        number or, for a region without them, when the number has a type there."""
+        options = []
+        full: list[str] = []
+        starts: list[str] = []
+        for index, region in enumerate(self.regions):
             plan = _region_plan(self.country_code, region)
             if plan is None:
                 continue
             if plan.leading_digits is not None:
-                if plan.leading_digits.match(nsn):
-                    return region
-            elif plan.number_type(nsn) != PhoneNumberType.UNKNOWN:
-                return region
-        return None
+                options.append(f"(?P<r{index}>(?=(?:{plan.leading_digits.pattern}))\\d*)")
+                starts.append(plan.leading_digits.pattern)
+                continue
+            types = plan.type_patterns.get(length)
+            if types is not None:
+                pattern = _GROUP_NAME.sub("(?:", types.pattern.pattern)
+                options.append(f"(?P<r{index}>{pattern})")
+                full += types.full
+        if not options:
+            return None
+        return _Classifier("|".join(options), length, full=tuple(full), starts=tuple(starts))
 
 
 _PLANS: dict[tuple[int, str], _Plan | None] = {}

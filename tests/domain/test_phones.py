@@ -387,3 +387,35 @@ def test_numbers_that_begin_like_an_earlier_one_agree_with_the_library() -> None
     assert [PhoneVerdict(*fields) for fields in zip(*columns, strict=True)] == expected
     assert checker.check_columns(raws) == columns  # the second time, from what it remembered
     assert sum(map(len, checker._decided)) > 300
+
+
+def test_shared_calling_codes_find_the_region_the_library_finds() -> None:
+    """region_of reads every region of a shared calling code with one classifier: numbers
+    drawn from those regions' metadata (and random ones) get the library's region."""
+    rng = random.Random(13)
+    mismatches = []
+    total = 0
+    for code in phones._CALLING_CODES.values():
+        if len(code.regions) == 1:
+            continue
+        for length in sorted(set(code.main.lengths)):
+            classifier = code._region_classifier(length)
+            parts = classifier.full + classifier.starts if classifier is not None else ()
+            numbers = ["".join(rng.choice("0123456789") for _ in range(length)) for _ in range(4)]
+            for part in parts[:: max(1, len(parts) // 8)]:
+                found = sorted(digit_patterns.cubes(part, length, prefix=part in classifier.starts))
+                for cube in rng.sample(found, min(2, len(found))):
+                    numbers.append(
+                        "".join(rng.choice([str(d) for d in range(10) if m >> d & 1]) for m in cube)
+                    )
+            for nsn in numbers:
+                if nsn[0] == "0":
+                    continue  # the library's PhoneNumber needs italian_leading_zero for these
+                number = phonenumbers.PhoneNumber(
+                    country_code=code.country_code, national_number=int(nsn)
+                )
+                total += 1
+                if code.region_of(nsn) != phonenumbers.region_code_for_number(number):
+                    mismatches.append((code.country_code, nsn))
+    assert mismatches == []
+    assert total > 300
