@@ -57,6 +57,11 @@ _EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
 _RESULT_CACHE_ROWS = 256
 
 
+#: More separate runs of changed rows than this are announced as one range (each signal costs
+#: the view a pass over its visible rows; a thousand of them froze the window).
+_MAX_CHANGED_RUNS = 32
+
+
 class BatchModel(QAbstractTableModel):
     totals_changed = Signal()
     results_changed = Signal(object)  # set of batch rows whose result changed
@@ -361,7 +366,10 @@ class BatchModel(QAbstractTableModel):
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
         views = sorted(v for v in map(self.view_row, rows) if v >= 0)
         last_column = len(self._columns) - 1
-        for first, last in _runs_ascending(views):
+        runs = list(_runs_ascending(views))
+        if len(runs) > _MAX_CHANGED_RUNS:  # a number shared by thousands of scattered rows:
+            runs = [(views[0], views[-1])]  # one signal; the view repaints only what it shows
+        for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.totals_changed.emit()
         if rows:

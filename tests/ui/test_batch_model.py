@@ -149,3 +149,22 @@ def test_every_edit_is_journalled(model, qtbot):
     model.setData(model.index(0, model.column_of(Field.EXTRA, 0)), "Amy")
     model.undo_stack.undo()
     assert ops == [["message", 0, "Hi"], ["extra", 0, 0, "Amy"], ["extra", 0, 0, "Amelia"]]
+
+
+def test_an_edit_that_changes_thousands_of_scattered_rows_is_one_signal(context):
+    """Every other row shares a number: editing one changes half the table, in 500 runs."""
+    batch = Batch(context.batch_settings(context.settings), extra_columns=("name",))
+    shared, other = "+447400123456", "+447400{:06d}"
+    batch.insert_rows(
+        0, [RowData(shared if n % 2 else other.format(n), "Hi", ("x",)) for n in range(1000)]
+    )
+    model = BatchModel(batch, QUndoStack())
+    signals: list[tuple[int, int]] = []
+    model.dataChanged.connect(
+        lambda first, last, roles=(): signals.append((first.row(), last.row()))
+    )
+
+    model.setData(model.index(1, model.column_of(Field.PHONE)), "+447400999999")
+
+    assert signals == [(1, 999)]  # the edited row and every partner, in one range
+    assert cell(model, 3, Field.ISSUES) == f"{shared} is also on 498 other rows."
