@@ -32,6 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import compress
 from multiprocessing import get_context
 from operator import itemgetter
 from pathlib import Path
@@ -792,9 +793,6 @@ def load_batch(
     return loader.batch
 
 
-_SUMMARY_KEY = itemgetter(2, 0, 3)  # (region, kind, is_mobile) of a PhoneVerdict
-_E164 = itemgetter(1)
-_IS_MOBILE = itemgetter(3)
 _PhoneKey = tuple[str | None, PhoneKind, bool | None]
 
 # A summary checks numbers in a second process when the file is at least this big and the
@@ -815,10 +813,10 @@ class _PhoneCounts:
     def keys(self, phones: list[str]) -> list[_PhoneKey]:
         """One key per number. Equal keys are one object, so that a list of them pickles
         to a few bytes per row on its way back from the phone process."""
-        verdicts = self._checker.check_many(phones)
-        self._mobiles.update(map(_E164, filter(_IS_MOBILE, verdicts)))
+        kinds, e164s, regions, mobiles = self._checker.check_columns(phones)
+        self._mobiles.update(compress(e164s, mobiles))  # only valid mobiles have True
         intern = self._keys.setdefault
-        return [intern(key, key) for key in map(_SUMMARY_KEY, verdicts)]
+        return [intern(key, key) for key in zip(regions, kinds, mobiles, strict=True)]
 
     def duplicate_rows(self, other: Counter[str] | None = None) -> int:
         """Rows on a mobile number that is on another row, also counting ``other``'s rows."""
