@@ -9,7 +9,9 @@ for crash recovery (``edited`` carries the journal entry).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import (
@@ -60,6 +62,9 @@ _RESULT_CACHE_ROWS = 256
 #: More separate runs of changed rows than this are announced as one range (each signal costs
 #: the view a pass over its visible rows; a thousand of them froze the window).
 _MAX_CHANGED_RUNS = 32
+#: Rows sorted in one go, and merged in one slice, by a sort job: each well under 20 ms.
+_SORT_RUN = 32_768
+_MERGE_SLICE = 4_096
 
 
 class BatchModel(QAbstractTableModel):
@@ -228,19 +233,34 @@ class BatchModel(QAbstractTableModel):
                 return
 
     def sort_steps(self, column: int, order: Qt.SortOrder) -> Steps:
-        """The visible rows sorted by ``column``, as a chunked job (reading the keys is the
-        slow part; the sort itself runs in C)."""
+        """The visible rows sorted by ``column``, as a chunked job.
+
+        One ``sorted()`` of a million keys holds the loop for a third of a second, so the rows
+        are sorted in runs of :data:`_SORT_RUN` and the runs merged a slice at a time (both
+        stable, as one sort would be).
+        """
         rows = self._visible_rows()
         if column < 0:
             return rows
         key = sort_key(self._batch, self._columns[column])
+        count = len(rows)
+        total = 3 * count  # reading keys, sorting runs, merging: a third of the bar each
         keys: list[object] = []
-        for start in range(0, len(rows), _FILTER_STRIDE):
+        for start in range(0, count, _FILTER_STRIDE):
             keys.extend(map(key, rows[start : start + _FILTER_STRIDE]))
-            yield start, len(rows)
+            yield start, total
         reverse = order == Qt.SortOrder.DescendingOrder
-        ranks = sorted(range(len(rows)), key=keys.__getitem__, reverse=reverse)
-        return [rows[i] for i in ranks]
+        runs: list[list[int]] = []
+        for start in range(0, count, _SORT_RUN):
+            run = range(start, min(start + _SORT_RUN, count))
+            runs.append(sorted(run, key=keys.__getitem__, reverse=reverse))
+            yield count + start, total
+        merged = heapq.merge(*runs, key=keys.__getitem__, reverse=reverse)
+        ordered: list[int] = []
+        while piece := list(islice(merged, _MERGE_SLICE)):
+            ordered.extend([rows[i] for i in piece])
+            yield 2 * count + len(ordered), total
+        return ordered
 
     def apply_sort(self, column: int, order: Qt.SortOrder, rows: list[int]) -> None:
         """Show ``rows`` (from :meth:`sort_steps`)."""

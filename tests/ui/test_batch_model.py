@@ -168,3 +168,24 @@ def test_an_edit_that_changes_thousands_of_scattered_rows_is_one_signal(context)
 
     assert signals == [(1, 999)]  # the edited row and every partner, in one range
     assert cell(model, 3, Field.ISSUES) == f"{shared} is also on 498 other rows."
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_sort_in_runs_and_merged_slices_equals_one_stable_sort(context, monkeypatch, order):
+    from app.ui import batch_model
+
+    monkeypatch.setattr(batch_model, "_SORT_RUN", 3)  # many runs of three rows
+    monkeypatch.setattr(batch_model, "_MERGE_SLICE", 2)
+    batch = Batch(context.batch_settings(context.settings), extra_columns=("name",))
+    texts = ["a" * (n * 37 % 400) for n in range(40)]  # 1 to 3 segments, many ties
+    batch.insert_rows(
+        0, [RowData(f"+4474001234{n:02d}", t, (str(n),)) for n, t in enumerate(texts)]
+    )
+    model = BatchModel(batch, QUndoStack())
+    column = model.column_of(Field.SEGMENTS)
+
+    model.sort(column, order)
+
+    descending = order == Qt.SortOrder.DescendingOrder
+    expected = sorted(range(40), key=lambda r: batch.analysis(r).segments, reverse=descending)
+    assert [model.batch_row(v) for v in range(40)] == expected
