@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
 from app import __version__
@@ -70,7 +69,6 @@ def build_context() -> AppContext:
         )
 
     store = SettingsStore()
-    threading.Thread(target=warm_up_phone_checks, name="phone-warm-up", daemon=True).start()
     return AppContext(
         settings_store=store,
         settings=store.load(),
@@ -80,27 +78,30 @@ def build_context() -> AppContext:
         make_provider=lambda account: make_provider(account, transport),
         capabilities=provider_capabilities,
         aclose=transport.aclose,
+        warm_up=phone_warm_up_steps,
     )
 
 
-def warm_up_phone_checks() -> None:
-    """Check one example number of every region, while the operator looks at the empty window.
+def phone_warm_up_steps() -> Generator[tuple[int, int], None, None]:
+    """Check one example number of every region, a region a step, while the operator looks
+    at the empty window.
 
     libphonenumber loads each region's metadata and compiles its patterns on first use: about
-    1.5 s in all, which would otherwise freeze the window while the first file loads.
+    1.5 s in all, which would otherwise freeze the window while the first file loads. The
+    window runs these steps on its own loop between events; a thread would fight it for the
+    GIL and stalled it for up to half a second.
     """
     import phonenumbers
 
     from app.domain.phones import PhoneChecker
 
-    examples = (
-        phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
-    )
-    numbers = [
-        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) for n in examples if n
-    ]
-    PhoneChecker().check_many(numbers)
+    checker = PhoneChecker()
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    for done, region in enumerate(regions, 1):
+        number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        if number is not None:
+            checker.check(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        yield done, len(regions)
 
 
 def provider_capabilities(provider: str) -> Capabilities | None:

@@ -5,7 +5,7 @@ Plain Python (no Qt), so that ``app.main`` builds it without loading Qt for head
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 
 from app.domain.batch import BatchSettings
@@ -25,6 +25,8 @@ class AppContext:
     make_provider: Callable[[Account], Provider]
     capabilities: Callable[[str], Capabilities | None]  # None: the adapter is not installed
     aclose: Callable[[], Awaitable[None]]  # closes the HTTP client
+    #: steps of start-up work to run between events once the window shows (a chunked job)
+    warm_up: Callable[[], Generator[tuple[int, int], None, None]] | None = None
 
     def account(self, provider: str) -> Account:
         """The account for ``provider``, or the first one when there is none for it."""

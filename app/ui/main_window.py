@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_totals()
         self._update_actions()
+        if context.warm_up is not None:
+            warm_up = context.warm_up
+            QTimer.singleShot(0, lambda: self._run_job("warm-up", warm_up(), lambda _: None))
 
     # -- building ------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
