@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from app.domain.batch import IssueSeverity
 from app.domain.campaign import Action, CampaignStatus, Capabilities, check_action
 from app.domain.schedule import Schedule
 
@@ -75,9 +76,8 @@ class CampaignSpec:
     options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific settings
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+#: A provider's issue has the same two severities as a local row issue.
+Severity = IssueSeverity
 
 
 @dataclass(frozen=True, slots=True)
