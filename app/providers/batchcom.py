@@ -39,7 +39,7 @@ from app.providers.base import (
     TransientError,
     ValidationError,
 )
-from app.providers.transport import retry_after_seconds
+from app.providers.transport import error_for
 
 PROVIDER = "batch"
 S = CampaignStatus
@@ -392,19 +392,16 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
     sentence = f"Batch could not {doing}: {message}{code}"
     if not sentence.endswith("."):
         sentence += "."
-    common: dict[str, Any] = {
-        "provider": PROVIDER,
-        "code": name,
-        "http_status": status,
-        "provider_message": message,
-    }
-    if cls is RateLimited:
-        wait = max(retry_after_seconds(response) or 0.0, RETRY_AFTER_FLOOR)
-        raise RateLimited(sentence, retry_after=wait, **common)
-    if cls is TransientError:
-        # A 5xx to a call that is not idempotent may have been processed before it failed.
-        raise TransientError(sentence, ambiguous=not idempotent, **common)
-    raise cls(sentence, **common)
+    raise error_for(
+        cls,
+        sentence,
+        response,
+        provider=PROVIDER,
+        code=name,
+        provider_message=message,
+        idempotent=idempotent,
+        retry_after_floor=RETRY_AFTER_FLOOR,
+    )
 
 
 def _error_fields(response: httpx.Response) -> tuple[str | None, int | None, str]:

@@ -38,7 +38,7 @@ from app.providers.base import (
     ValidationError,
     ValidationReport,
 )
-from app.providers.transport import retry_after_seconds
+from app.providers.transport import error_for
 
 PROVIDER = "cordial"
 S = CampaignStatus
@@ -451,18 +451,15 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
         sentence += "."
     if key in HINTS:
         sentence += " " + HINTS[key]
-    common: dict[str, Any] = {
-        "provider": PROVIDER,
-        "code": key,
-        "http_status": status,
-        "provider_message": message,
-    }
-    if cls is RateLimited:
-        raise RateLimited(sentence, retry_after=retry_after_seconds(response), **common)
-    if cls is TransientError:
-        # A 5xx to a call that is not idempotent may have been processed before it failed.
-        raise TransientError(sentence, ambiguous=not idempotent, **common)
-    raise cls(sentence, **common)
+    raise error_for(
+        cls,
+        sentence,
+        response,
+        provider=PROVIDER,
+        code=key,
+        provider_message=message,
+        idempotent=idempotent,
+    )
 
 
 def _error_fields(response: httpx.Response) -> tuple[str | None, str]:

@@ -56,7 +56,7 @@ from app.providers.base import (
     ValidationError,
     ValidationReport,
 )
-from app.providers.transport import retry_after_seconds
+from app.providers.transport import error_for
 
 DISPLAY = "RocketCOMS"
 #: The TCR campaign the built-in sandbox account uses; the sandbox accepts any UUID.
@@ -372,17 +372,15 @@ class RocketComsProvider(Provider):
         if cls is None:
             cls = TransientError if status >= 500 else ProviderError
         sentence = _SENTENCES[cls] + (f": {text}" if text else ".")
-        common: dict[str, Any] = {
-            "provider": self.name,
-            "code": code or str(status),
-            "http_status": status,
-            "provider_message": text,
-        }
-        if cls is RateLimited:
-            return RateLimited(sentence, retry_after=retry_after_seconds(response), **common)
-        if cls is TransientError:
-            return TransientError(sentence, ambiguous=not idempotent, **common)
-        return cls(sentence, **common)
+        return error_for(
+            cls,
+            sentence,
+            response,
+            provider=self.name,
+            code=code or str(status),
+            provider_message=text,
+            idempotent=idempotent,
+        )
 
     # -- mapping ------------------------------------------------------------------------------
     def _campaign(

@@ -51,7 +51,7 @@ from app.providers.base import (
     ValidationError,
     ValidationReport,
 )
-from app.providers.transport import retry_after_seconds
+from app.providers.transport import error_for
 
 S = CampaignStatus
 ID_SEPARATOR = ","
@@ -301,30 +301,22 @@ class RouteeProvider(Provider):
         kw: dict[str, Any] = {
             "provider": self.name,
             "code": code,
-            "http_status": status,
             "provider_message": detail,
+            "idempotent": idempotent,
         }
         if code in ERRORS:
             cls, sentence = ERRORS[code]
             if cls is ValidationError and detail:
                 sentence = f"{sentence} Routee says: {detail}"
-            return cls(sentence, **kw)
+            return error_for(cls, sentence, response, **kw)
         if status == 429:
-            return RateLimited(
-                "Routee is limiting requests; try again shortly.",
-                retry_after=retry_after_seconds(response),
-                **kw,
-            )
+            sentence = "Routee is limiting requests; try again shortly."
+            return error_for(RateLimited, sentence, response, **kw)
         if status >= 500:
-            return TransientError(
-                f"Routee failed to answer (HTTP {status}); try again later.",
-                ambiguous=not idempotent,
-                **kw,
-            )
-        cls = BY_STATUS.get(status, ProviderError)
-        return cls(
-            f"Routee refused the request (HTTP {status}): {detail or 'no reason given'}.", **kw
-        )
+            sentence = f"Routee failed to answer (HTTP {status}); try again later."
+            return error_for(TransientError, sentence, response, **kw)
+        sentence = f"Routee refused the request (HTTP {status}): {detail or 'no reason given'}."
+        return error_for(BY_STATUS.get(status, ProviderError), sentence, response, **kw)
 
     # -- building requests ------------------------------------------------------------------
     def _body(

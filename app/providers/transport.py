@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from app.providers.base import TransientError
+from app.providers.base import ProviderError, RateLimited, TransientError
 
 log = logging.getLogger("campaign_desk.http")
 
@@ -86,6 +86,37 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def error_for(
+    cls: type[ProviderError],
+    sentence: str,
+    response: httpx.Response,
+    *,
+    provider: str,
+    code: str | None,
+    provider_message: str | None,
+    idempotent: bool,
+    retry_after_floor: float = 0.0,
+) -> ProviderError:
+    """The ``cls`` error for an error answer, with what only some classes carry: the wait of
+    a :class:`RateLimited` (``Retry-After``, at least the provider's floor), and whether a
+    :class:`TransientError` may have been processed (a 5xx to a call that is not idempotent).
+    """
+    common: dict[str, Any] = {
+        "provider": provider,
+        "code": code,
+        "http_status": response.status_code,
+        "provider_message": provider_message,
+    }
+    if issubclass(cls, RateLimited):
+        wait = retry_after_seconds(response)
+        if retry_after_floor:
+            wait = max(wait or 0.0, retry_after_floor)
+        return RateLimited(sentence, retry_after=wait, **common)
+    if issubclass(cls, TransientError):
+        return TransientError(sentence, ambiguous=not idempotent, **common)
+    return cls(sentence, **common)
 
 
 def redact_url(url: httpx.URL) -> str:

@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.providers.base import TransientError
+from app.providers.base import NotFound, RateLimited, TransientError
 from app.providers.transport import (
     RetryPolicy,
     Transport,
+    error_for,
     make_client,
     redact_url,
     retry_after_seconds,
@@ -459,3 +460,36 @@ def test_backoff_is_jittered_within_the_ceiling(attempt, jitter, base):
     ceiling = min(30.0, base * 2 ** (attempt - 1))
     wait = policy.backoff(attempt, lambda: jitter)
     assert ceiling / 2 <= wait <= ceiling
+
+
+# -- error_for: what every adapter's error mapping shares --------------------------------------
+def _answer(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, headers=headers, request=httpx.Request("GET", BASE))
+
+
+def test_error_for_gives_rate_limits_their_wait_and_the_providers_floor():
+    kw = {"provider": "x", "code": "60", "provider_message": "slow", "idempotent": True}
+    limited = error_for(RateLimited, "Slow down.", _answer(429, {"Retry-After": "2"}), **kw)
+    assert isinstance(limited, RateLimited) and limited.retry_after == 2.0
+    floored = error_for(RateLimited, "Slow.", _answer(429), retry_after_floor=5.0, **kw)
+    assert floored.retry_after == 5.0
+    assert error_for(RateLimited, "Slow.", _answer(429), **kw).retry_after is None
+    assert (limited.code, limited.http_status, limited.provider_message) == ("60", 429, "slow")
+
+
+@pytest.mark.parametrize(("idempotent", "ambiguous"), [(True, False), (False, True)])
+def test_error_for_marks_a_failed_create_as_maybe_processed(idempotent, ambiguous):
+    error = error_for(
+        TransientError, "Down.", _answer(503), provider="x", code=None,
+        provider_message=None, idempotent=idempotent,
+    )  # fmt: skip
+    assert isinstance(error, TransientError) and error.ambiguous is ambiguous
+
+
+def test_error_for_builds_other_classes_as_they_are():
+    error = error_for(
+        NotFound, "No such campaign.", _answer(404), provider="x", code="404009001",
+        provider_message="gone", idempotent=False,
+    )  # fmt: skip
+    assert type(error) is NotFound and str(error) == "No such campaign."
+    assert error.http_status == 404
