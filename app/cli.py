@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer"
     )
+    sandbox.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="stop when standard input closes (how the app runs its built-in sandbox)",
+    )
     sandbox.set_defaults(handler=_run_sandbox)
     _add_preview(commands)
     return parser
@@ -69,11 +75,24 @@ def _run_sandbox(options: argparse.Namespace) -> int:
     from app.sandbox.server import build_sandbox
 
     env = SandboxEnv(faults=Faults(latency=options.latency))
-    print(
-        f"Sandbox on http://{options.host}:{options.port} (credentials: sandbox / sandbox)",
-        flush=True,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_sandbox(env), host=options.host, port=options.port, log_level="warning"
+        )
     )
-    uvicorn.run(build_sandbox(env), host=options.host, port=options.port, log_level="warning")
+    if options.until_stdin_closes:
+
+        def stop_when_stdin_closes() -> None:
+            sys.stdin.buffer.read()  # returns at end of file: the app has gone
+            server.should_exit = True
+
+        threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
+    else:
+        print(
+            f"Sandbox on http://{options.host}:{options.port} (credentials: sandbox / sandbox)",
+            flush=True,
+        )
+    server.run()
     return 0
 
 

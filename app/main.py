@@ -42,23 +42,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app.ui.application import run_gui
 
-    return run_gui(options.file, build_context())
+    return run_gui(options.file, build_context(start_sandbox=True))
 
 
-def build_context() -> AppContext:
+def build_context(*, start_sandbox: bool = False) -> AppContext:
     """The non-Qt parts the window works with: settings, recovery files, the built-in sandbox
-    accounts of every provider, and one HTTP transport serving them in-process."""
+    accounts of every provider, and one HTTP transport serving them from a child process.
+
+    The child starts on the first request, or at once with ``start_sandbox`` (the app does
+    that, so that it is up by the time the operator validates)."""
     from app.domain.batch import BatchSettings, default_region
     from app.domain.links import DEFAULT_SHORT_LINK_LENGTH
     from app.domain.pricing import default_price_table
     from app.providers.registry import PROVIDERS, make_provider, sandbox_account
     from app.providers.transport import Transport, make_client
-    from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+    from app.sandbox.child import ChildSandbox, ChildSandboxTransport, sandbox_command
+    from app.sandbox.inprocess import IN_PROCESS_URL
     from app.store.autosave import Autosave
     from app.store.settings import AppSettings, SettingsStore
     from app.ui.context import AppContext
 
-    transport = Transport(make_client(SandboxTransport()))
+    sandbox = ChildSandbox(sandbox_command())
+    if start_sandbox:
+        sandbox.start()
+    transport = Transport(make_client(ChildSandboxTransport(sandbox)))
     prices = default_price_table()
 
     def batch_settings(settings: AppSettings) -> BatchSettings:

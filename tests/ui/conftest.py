@@ -1,5 +1,6 @@
 """UI test setup: async tests run on a qasync loop (so Qt and asyncio share one loop), and a
-main window built from the real composition root (in-process sandbox, private app folders)."""
+main window built from the real composition root (sandbox in a child process, started on
+the first request; private app folders)."""
 
 from __future__ import annotations
 
