@@ -8,9 +8,11 @@ row is dropped as soon as the row changes: it was about the old content.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import compress, groupby
+from operator import attrgetter, countOf
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -86,15 +88,94 @@ def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
 #: remove and an insert per row (each costs the view a pass over its rows).
 _RESET_ABOVE_ROWS = 32
 
+#: Fewer provider entries than this fraction of the local ones are sliced into place; more
+#: are merged by a sort (which looks at every entry, in C).
+_SPLICE_RATIO = 64
+
+# The panel holds up to a million entries, on the UI thread. Whole-list work loops in C
+# (itertools, operator, list slices): a Python call per entry froze the window for a quarter
+# of a second at that size. What the scan finds is gathered as it goes (an EntryRun), so the
+# panel takes it with no pass over the entries at all.
+_row = attrgetter("row")
+_severity = attrgetter("severity")
+
+
+class EntryRun:
+    """Entries in row order, with their rows (for bisecting) and their count of errors."""
+
+    __slots__ = ("entries", "errors", "rows")
+
+    def __init__(self) -> None:
+        self.entries: list[PanelEntry] = []
+        self.rows: list[int] = []
+        self.errors = 0
+
+    @classmethod
+    def of(cls, entries: Iterable[PanelEntry]) -> EntryRun:
+        run = cls()
+        run.entries = sorted(entries, key=_row)
+        run.rows = list(map(_row, run.entries))
+        run.errors = _errors(run.entries)
+        return run
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def copy(self) -> EntryRun:
+        run = EntryRun()
+        run.entries, run.rows, run.errors = list(self.entries), list(self.rows), self.errors
+        return run
+
+    def add(self, row: int, entries: list[PanelEntry]) -> None:
+        """Append ``row``'s entries (rows are added in order)."""
+        self.entries += entries
+        self.rows += [row] * len(entries)
+        self.errors += _errors(entries)
+
+    def replace_row(self, row: int, entries: list[PanelEntry]) -> None:
+        lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
+        if lo == hi and not entries:
+            return
+        self.errors += _errors(entries) - _errors(self.entries[lo:hi])
+        self.entries[lo:hi] = entries
+        self.rows[lo:hi] = [row] * len(entries)
+
+
+def _merged(local: EntryRun, provider: EntryRun) -> EntryRun:
+    """One run of both; the local entries of a row come first."""
+    if not provider or not local:
+        return (local or provider).copy()
+    run = EntryRun()
+    run.errors = local.errors + provider.errors
+    if len(provider) * _SPLICE_RATIO < len(local):
+        # A few provider entries: slice them in where they belong (a bisect each); the
+        # local entries are only copied.
+        start = 0
+        for row, group in groupby(provider.entries, _row):
+            at = bisect_right(local.rows, row, start)
+            placed = list(group)
+            run.entries += local.entries[start:at]
+            run.entries += placed
+            run.rows += local.rows[start:at]
+            run.rows += [row] * len(placed)
+            start = at
+        run.entries += local.entries[start:]
+        run.rows += local.rows[start:]
+        return run
+    run.entries = local.entries + provider.entries
+    run.entries.sort(key=_row)  # stable, and a linear merge of the two runs
+    run.rows = list(map(_row, run.entries))
+    return run
+
 
 class IssueListModel(QAbstractTableModel):
     changed = Signal()  # entries were replaced (the counts changed)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._errors = 0  # error entries among all; the rest are warnings
-        self._all: list[PanelEntry] = []
-        self._all_rows: list[int] = []
+        self._local = EntryRun()
+        self._provider = EntryRun()
+        self._all = EntryRun()  # both, merged
         self._shown: list[PanelEntry] = []
         self._shown_rows: list[int] = []
         self.severity: str | None = None  # None: every severity
@@ -129,35 +210,39 @@ class IssueListModel(QAbstractTableModel):
     @property
     def entries(self) -> Sequence[PanelEntry]:
         """Every entry, shown or filtered out."""
-        return self._all
+        return self._all.entries
 
     # -- filling ---------------------------------------------------------------------------
     @staticmethod
     def scan_steps(batch: Batch) -> Steps:
-        """Every local issue of ``batch``, as a chunked job returning the entries."""
-        entries: list[PanelEntry] = []
+        """Every local issue of ``batch``, as a chunked job returning an :class:`EntryRun`."""
+        found = EntryRun()
         total = len(batch)
         flags = batch.issue_flags
         for start in range(0, total, _SCAN_STRIDE):
             end = min(start + _SCAN_STRIDE, total)
             for row in range(start, end):
                 if any(flags(row)):  # cheap; only rows with issues have them spelled out
-                    entries.extend(local_entries(batch, row))
+                    found.add(row, local_entries(batch, row))
             yield end, total
-        return entries
+        return found
 
-    def set_local(self, entries: list[PanelEntry]) -> None:
-        """Replace the local entries (after a scan); provider entries are kept."""
-        provider = [e for e in self._all if e.source is Source.PROVIDER]
-        self._replace_all(entries + provider)
+    def set_local(self, found: EntryRun, *, drop_provider: bool = False) -> None:
+        """Take the local entries of a scan (the panel owns ``found`` from now on); provider
+        entries are kept, unless ``drop_provider`` (the rows they name have moved)."""
+        self._local = found
+        if drop_provider:
+            self._provider = EntryRun()
+        self._replace_all()
 
-    def set_provider(self, entries: list[PanelEntry]) -> None:
+    def set_provider(self, entries: Iterable[PanelEntry]) -> None:
         """Replace the provider entries (after a validate-only run)."""
-        local = [e for e in self._all if e.source is Source.LOCAL]
-        self._replace_all(local + entries)
+        self._provider = EntryRun.of(entries)
+        self._replace_all()
 
     def clear(self) -> None:
-        self._replace_all([])
+        self._local, self._provider = EntryRun(), EntryRun()
+        self._replace_all()
 
     def set_filters(self, severity: str | None, source: Source | None) -> None:
         self.severity, self.source = severity, source
@@ -185,10 +270,9 @@ class IssueListModel(QAbstractTableModel):
         rows = sorted(entries_of)
         for row in rows:
             entries = entries_of[row]
-            lo, hi = bisect_left(self._all_rows, row), bisect_right(self._all_rows, row)
-            self._errors += _errors(entries) - _errors(self._all[lo:hi])
-            self._all[lo:hi] = entries
-            self._all_rows[lo:hi] = [row] * len(entries)
+            self._local.replace_row(row, entries)
+            self._provider.replace_row(row, [])
+            self._all.replace_row(row, entries)
             if len(rows) <= _RESET_ABOVE_ROWS:
                 self._replace_shown_row(row, [e for e in entries if self._shows(e)])
         if len(rows) > _RESET_ABOVE_ROWS:
@@ -208,18 +292,21 @@ class IssueListModel(QAbstractTableModel):
             self._shown_rows[lo:lo] = [row] * len(entries)
             self.endInsertRows()
 
-    def _replace_all(self, entries: list[PanelEntry]) -> None:
-        entries.sort(key=lambda e: (e.row, e.source is Source.PROVIDER))
-        self._all = entries
-        self._all_rows = [e.row for e in entries]
-        self._errors = _errors(entries)
+    def _replace_all(self) -> None:
+        self._all = _merged(self._local, self._provider)
         self._reset_shown()
         self.changed.emit()
 
     def _reset_shown(self) -> None:
         self.beginResetModel()
-        self._shown = [e for e in self._all if self._shows(e)]
-        self._shown_rows = [e.row for e in self._shown]
+        run = {None: self._all, Source.LOCAL: self._local, Source.PROVIDER: self._provider}[
+            self.source
+        ]
+        if self.severity is None:
+            self._shown, self._shown_rows = list(run.entries), list(run.rows)
+        else:
+            self._shown = list(compress(run.entries, _mask(run.entries, self.severity)))
+            self._shown_rows = list(map(_row, self._shown))
         self.endResetModel()
 
     def _shows(self, entry: PanelEntry) -> bool:
@@ -229,20 +316,24 @@ class IssueListModel(QAbstractTableModel):
 
     def local_rows(self, severity: str | None) -> list[int]:
         """The batch rows with a local issue (of ``severity``; None: of any), in order."""
-        rows = {
-            e.row
-            for e in self._all
-            if e.source is Source.LOCAL and (severity is None or e.severity == severity)
-        }
-        return sorted(rows)
+        local = self._local
+        rows: Iterable[int] = local.rows
+        if severity is not None:
+            rows = compress(rows, _mask(local.entries, severity))
+        return list(dict.fromkeys(rows))  # in order already: drop the repeats
 
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) among all entries."""
-        return self._errors, len(self._all) - self._errors
+        return self._all.errors, len(self._all) - self._all.errors
 
 
 def _errors(entries: Iterable[PanelEntry]) -> int:
-    return sum(1 for e in entries if e.severity == "error")
+    return countOf(map(_severity, entries), "error")
+
+
+def _mask(entries: Sequence[PanelEntry], severity: str) -> Iterator[bool]:
+    """Whether each entry is of ``severity``."""
+    return map(severity.__eq__, map(_severity, entries))
 
 
 def _cell(entry: PanelEntry, column: int) -> str:

@@ -52,7 +52,7 @@ from app.ui.columns import Field
 from app.ui.commands import InsertRowsCommand, RemoveRowsCommand, SetMessagesCommand
 from app.ui.context import AppContext
 from app.ui.dialogs import Button, Dialogs
-from app.ui.error_panel import ErrorPanel, IssueListModel, provider_entries
+from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, provider_entries
 from app.ui.find_bar import FindBar
 from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
 from app.ui.icons import app_icon
@@ -1053,12 +1053,10 @@ class MainWindow(QMainWindow):
         only while the rows they name have not moved."""
         generation = self._generation
 
-        def done(entries: object) -> None:
-            assert isinstance(entries, list)
+        def done(found: object) -> None:
+            assert isinstance(found, EntryRun)
             panel = self.error_panel.model
-            if generation != self._scanned_generation:
-                panel.set_provider([])
-            panel.set_local(entries)
+            panel.set_local(found, drop_provider=generation != self._scanned_generation)
             self._scanned_generation = generation
             if self._changed_rows:  # edited while the scan ran
                 self._update_panel()

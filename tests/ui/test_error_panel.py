@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.domain.batch import Batch, RowData
 from app.providers.base import ProviderIssue, Severity
-from app.ui.error_panel import ErrorPanel, IssueListModel, Source, provider_entries
+from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, Source, provider_entries
 
 
 def batch_with_issues(context) -> Batch:
@@ -20,7 +20,7 @@ def batch_with_issues(context) -> Batch:
     return batch
 
 
-def scan(batch: Batch) -> list:
+def scan(batch: Batch) -> EntryRun:
     steps = IssueListModel.scan_steps(batch)
     while True:
         try:
@@ -38,7 +38,7 @@ def test_panel_lists_filters_and_counts(context, qtbot, qtmodeltester):
     whole = ProviderIssue("QUOTA", "Over quota.", severity=Severity.WARNING)
     panel.model.set_provider(provider_entries([issue, whole]))
     alone = IssueListModel()
-    alone.set_local(list(panel.model.entries))
+    alone.set_local(EntryRun.of(panel.model.entries))
     qtmodeltester.check(alone, force_py=True)
 
     model = panel.model
