@@ -11,7 +11,7 @@ totals), a filter to the rows with errors, a sort by segments, and "Validate wit
 against the in-process RocketCOMS sandbox. Targets: first rows < 1 s, stalls < 50 ms,
 edit-to-totals < 5 ms.
 
-Usage: ``python benchmarks/ui_1m.py [--rows N] [--skip-validation]``.
+Usage: ``python benchmarks/ui_1m.py [--rows N] [--skip-validation] [--explain]``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 # isort: split
 import qasync  # noqa: E402
 from preview_1m import DATA, generate  # noqa: E402
+from stall_watch import StallWatch  # noqa: E402
 
 from app.main import build_context  # noqa: E402
 from app.ui.columns import Field  # noqa: E402
@@ -56,14 +57,31 @@ class StallProbe:
         self._last = time.perf_counter()
         self.stall = 0.0
         self._timer.start()
+        #: with ``--explain``: where each phase's stalls went, printed after its figures
+        self.watch: StallWatch | None = None
+        self.explained: list[str] = []
+
+    def last_tick(self) -> float:
+        return self._last
+
+    def say(self, text: str) -> None:
+        print(text)
+        for explanation in self.explained:
+            if explanation:
+                print(explanation)
+        self.explained.clear()
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        if self.watch is not None and now - self._last > self.watch.threshold:
+            self.watch.stalled(self._last, now)
         self.stall = max(self.stall, now - self._last)
         self._last = now
 
     def reset(self) -> float:
         """The longest gap so far (ms); then start a new phase."""
+        if self.watch is not None:
+            self.explained.append(self.watch.report())
         stall, self.stall = self.stall, 0.0
         self._last = time.perf_counter()
         return stall * 1000
@@ -83,14 +101,16 @@ async def idle(window: MainWindow) -> None:
         await asyncio.sleep(0.05)
 
 
-async def run(path: Path, rows: int, validation: bool) -> None:
-    window = MainWindow(build_context())
+async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
+    window = MainWindow(build_context(start_sandbox=True))  # as the app does
     window.resize(1366, 768)
     window.show()
     probe = StallProbe()
+    if explain:
+        probe.watch = StallWatch(probe.last_tick)
     await asyncio.sleep(2.0)  # the operator finds the file; libphonenumber warms up meanwhile
     start_stall = probe.reset()
-    print(f"window idle at start:     max stall {start_stall:.0f} ms")
+    probe.say(f"window idle at start:     max stall {start_stall:.0f} ms")
 
     started = time.perf_counter()
     first_rows: list[float] = []
@@ -108,10 +128,10 @@ async def run(path: Path, rows: int, validation: bool) -> None:
     await idle(window)
     scanned = time.perf_counter() - started
     scan_stall = probe.reset()
-    print(f"rows loaded:              {len(window.batch):,}")
-    print(f"time to first rows:       {first_rows[0] * 1000:.0f} ms")
-    print(f"whole file loaded:        {loaded:.1f} s (max stall {load_stall:.0f} ms)")
-    print(f"issue scan done:          {scanned:.1f} s (max stall {scan_stall:.0f} ms)")
+    probe.say(f"rows loaded:              {len(window.batch):,}")
+    probe.say(f"time to first rows:       {first_rows[0] * 1000:.0f} ms")
+    probe.say(f"whole file loaded:        {loaded:.1f} s (max stall {load_stall:.0f} ms)")
+    probe.say(f"issue scan done:          {scanned:.1f} s (max stall {scan_stall:.0f} ms)")
 
     rng = random.Random(7)
     message = window.model.column_of(Field.MESSAGE)
@@ -128,21 +148,21 @@ async def run(path: Path, rows: int, validation: bool) -> None:
         timings.append((time.perf_counter() - began) * 1000)
         await asyncio.sleep(0.01)
     edit_stall = probe.reset()
-    print(
+    probe.say(
         f"edit to totals:           median {statistics.median(timings):.2f} ms, "
         f"max {max(timings):.2f} ms over {len(timings)} edits (max stall {edit_stall:.0f} ms)"
     )
     undo_began = time.perf_counter()
     window.undo_action.trigger()
-    print(f"undo one edit:            {(time.perf_counter() - undo_began) * 1000:.2f} ms")
+    probe.say(f"undo one edit:            {(time.perf_counter() - undo_began) * 1000:.2f} ms")
     await idle(window)  # the error panel catches up with the edits
-    print(f"panel caught up:          (max stall {probe.reset():.0f} ms)")
+    probe.say(f"panel caught up:          (max stall {probe.reset():.0f} ms)")
 
     began = time.perf_counter()
     window.filter_box.setCurrentIndex(window.filter_box.findData(RowFilter.ERRORS))
     await idle(window)
     filter_stall = probe.reset()
-    print(
+    probe.say(
         f"filter to rows w/ errors: {time.perf_counter() - began:.1f} s, "
         f"{window.model.rowCount():,} rows (max stall {filter_stall:.0f} ms)"
     )
@@ -155,7 +175,7 @@ async def run(path: Path, rows: int, validation: bool) -> None:
     )
     await idle(window)
     sort_stall = probe.reset()
-    print(
+    probe.say(
         f"sort by segments:         {time.perf_counter() - began:.1f} s "
         f"(max stall {sort_stall:.0f} ms)"
     )
@@ -169,7 +189,7 @@ async def run(path: Path, rows: int, validation: bool) -> None:
         window.validate_action.trigger()
         await signal_fired(window.validation_finished)
         validate_stall = probe.reset()
-        print(
+        probe.say(
             f"validate with RocketCOMS: {time.perf_counter() - began:.1f} s "
             f"(max stall {validate_stall:.0f} ms): {window.statusBar().currentMessage()}"
         )
@@ -181,6 +201,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-validation", action="store_true")
+    parser.add_argument(
+        "--explain", action="store_true", help="print where each phase's stalls went"
+    )
     options = parser.parse_args()
     path = DATA / f"preview_{options.rows}.csv"
     if not path.exists():
@@ -190,7 +213,9 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(run(path, options.rows, not options.skip_validation))
+        loop.run_until_complete(
+            run(path, options.rows, not options.skip_validation, options.explain)
+        )
 
 
 if __name__ == "__main__":
