@@ -90,18 +90,19 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
 
 
 def phone_warm_up_steps() -> Generator[tuple[int, int], None, None]:
-    """Check one example number of every region, a region a step, while the operator looks
-    at the empty window.
+    """Compile the phone checker's patterns, then check one example number of every region,
+    a pattern or a region a step, while the operator looks at the empty window.
 
-    libphonenumber loads each region's metadata and compiles its patterns on first use: about
-    1.5 s in all, which would otherwise freeze the window while the first file loads. The
+    libphonenumber and the checker load metadata and compile patterns on first use: about
+    2 s in all, which would otherwise freeze the window while the first file loads. The
     window runs these steps on its own loop between events; a thread would fight it for the
     GIL and stalled it for up to half a second.
     """
     import phonenumbers
 
-    from app.domain.phones import PhoneChecker
+    from app.domain.phones import PhoneChecker, warm_up_steps
 
+    yield from warm_up_steps()
     checker = PhoneChecker()
     regions = sorted(phonenumbers.SUPPORTED_REGIONS)
     for done, region in enumerate(regions, 1):

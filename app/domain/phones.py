@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from enum import StrEnum
 from functools import cached_property
 from itertools import compress, repeat
@@ -115,7 +115,6 @@ _TYPE_OF_GROUP = {
     "fixed": PhoneNumberType.FIXED_LINE,
     "mobile": PhoneNumberType.MOBILE,
 }
-_GROUP_NAME = re.compile(r"\(\?P<\w+>")  # a named group's opening in our own patterns
 _IS_MOBILE_GROUP = {group: kind in _MOBILE_TYPES for group, kind in _TYPE_OF_GROUP.items()}
 # Separators the fast path removes; for text of ASCII digits, these and one leading "+",
 # parse() ignores them all (they are in the library's _VALID_PUNCTUATION, none can start an
@@ -253,7 +252,7 @@ class _Classifier:
     def __init__(
         self, pattern: str, length: int, *, full: tuple[str, ...], starts: tuple[str, ...] = ()
     ) -> None:
-        self.pattern = re.compile(pattern)
+        self.source = pattern
         self.length = length
         self.full = full
         self.starts = starts
@@ -262,9 +261,7 @@ class _Classifier:
 
     def guarded(self, guards: str, starts: tuple[str, ...]) -> _Classifier:
         """This classifier behind lookaheads ``guards`` made of the ``starts`` patterns."""
-        return _Classifier(
-            guards + self.pattern.pattern, self.length, full=self.full, starts=starts
-        )
+        return _Classifier(guards + self.source, self.length, full=self.full, starts=starts)
 
     def group(self, nsn: str) -> str | None:
         """The name of the first alternative that matches ``nsn`` (``length`` ASCII digits),
@@ -284,6 +281,12 @@ class _Classifier:
                 memo.clear()
             memo[key] = group
             return group
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on first use: a big one takes tens of milliseconds, which
+        :func:`warm_up_steps` spends a pattern at a time before a file is loaded."""
+        return re.compile(self.source)
 
     def _deciding_length(self, head: str) -> int:
         found = self._cubes
@@ -386,48 +389,53 @@ class _CallingCode:
         return classifiers, region
 
     def region_of(self, nsn: str) -> str | None:
-        """phonenumberutil.region_code_for_number, for ASCII digits."""
+        """phonenumberutil.region_code_for_number, for ASCII digits: the first region whose
+        leading digits start the number or, for a region without them, where it has a type.
+
+        Region by region rather than one alternation of them all: +1's would be a single
+        pattern of 25 regions' types, which takes a tenth of a second to compile at once."""
         regions = self.regions
         if len(regions) == 1:
             return regions[0]
         length = len(nsn)
-        try:
-            classifier = self._region_classifiers[length]
-        except KeyError:
-            classifier = self._region_classifiers[length] = self._region_classifier(length)
-        group = None if classifier is None else classifier.group(nsn)
-        return None if group is None else regions[int(group[1:])]
-
-    @cached_property
-    def _region_classifiers(self) -> dict[int, _Classifier | None]:
-        return {}
-
-    def _region_classifier(self, length: int) -> _Classifier | None:
-        """region_code_for_number's walk through the regions, as one pattern: an alternative
-        ``r<index>`` per region, in order, that matches when its leading digits start the
-        number or, for a region without them, when the number has a type there."""
-        options = []
-        full: list[str] = []
-        starts: list[str] = []
-        for index, region in enumerate(self.regions):
-            plan = _region_plan(self.country_code, region)
-            if plan is None:
-                continue
+        for plan, region in self.region_plans:
             if plan.leading_digits is not None:
-                options.append(f"(?P<r{index}>(?=(?:{plan.leading_digits.pattern}))\\d*)")
-                starts.append(plan.leading_digits.pattern)
+                if plan.leading_digits.match(nsn):
+                    return region
                 continue
             types = plan.type_patterns.get(length)
-            if types is not None:
-                pattern = _GROUP_NAME.sub("(?:", types.pattern.pattern)
-                options.append(f"(?P<r{index}>{pattern})")
-                full += types.full
-        if not options:
-            return None
-        return _Classifier("|".join(options), length, full=tuple(full), starts=tuple(starts))
+            if types is not None and types.group(nsn) is not None:
+                return region
+        return None
+
+    @cached_property
+    def region_plans(self) -> list[tuple[_Plan, str]]:
+        """The plans of the regions that share this code, in the library's order."""
+        plans = ((_region_plan(self.country_code, region), region) for region in self.regions)
+        return [(plan, region) for plan, region in plans if plan is not None]
 
 
 _PLANS: dict[tuple[int, str], _Plan | None] = {}
+
+
+def warm_up_steps() -> Generator[tuple[int, int], None, None]:
+    """Compile every pattern the bulk check of a file uses, one per step (at most a few tens
+    of milliseconds each), for a caller that runs the steps between events: otherwise the
+    first numbers of each country compile theirs while a file loads, and the window freezes."""
+    codes = list(_CALLING_CODES.values())
+    for done, code in enumerate(codes):
+        yield done, len(codes)  # each region's metadata and plan: one step
+        if _region_plan(code.country_code, code.regions[0]) is None:
+            continue
+        classifiers = [*code.hot[0].values()]
+        for plan, _ in code.region_plans:
+            yield done, len(codes)
+            classifiers += plan.type_patterns.values()
+        for classifier in classifiers:
+            if classifier is not None:
+                yield done, len(codes)
+                classifier.pattern  # noqa: B018 - compiles it
+    yield len(codes), len(codes)
 
 
 def _region_plan(country_code: int, region: str) -> _Plan | None:

@@ -390,8 +390,8 @@ def test_numbers_that_begin_like_an_earlier_one_agree_with_the_library() -> None
 
 
 def test_shared_calling_codes_find_the_region_the_library_finds() -> None:
-    """region_of reads every region of a shared calling code with one classifier: numbers
-    drawn from those regions' metadata (and random ones) get the library's region."""
+    """region_of walks the regions of a shared calling code: numbers drawn from those
+    regions' metadata (and random ones) get the library's region."""
     rng = random.Random(13)
     mismatches = []
     total = 0
@@ -399,11 +399,21 @@ def test_shared_calling_codes_find_the_region_the_library_finds() -> None:
         if len(code.regions) == 1:
             continue
         for length in sorted(set(code.main.lengths)):
-            classifier = code._region_classifier(length)
-            parts = classifier.full + classifier.starts if classifier is not None else ()
+            starts = [
+                plan.leading_digits.pattern
+                for plan, _ in code.region_plans
+                if plan.leading_digits is not None
+            ]
+            full = [
+                part
+                for plan, _ in code.region_plans
+                if plan.leading_digits is None and plan.type_patterns.get(length) is not None
+                for part in plan.type_patterns[length].full
+            ]
+            parts = full + starts
             numbers = ["".join(rng.choice("0123456789") for _ in range(length)) for _ in range(4)]
             for part in parts[:: max(1, len(parts) // 8)]:
-                found = sorted(digit_patterns.cubes(part, length, prefix=part in classifier.starts))
+                found = sorted(digit_patterns.cubes(part, length, prefix=part in starts))
                 for cube in rng.sample(found, min(2, len(found))):
                     numbers.append(
                         "".join(rng.choice([str(d) for d in range(10) if m >> d & 1]) for m in cube)
@@ -419,3 +429,16 @@ def test_shared_calling_codes_find_the_region_the_library_finds() -> None:
                     mismatches.append((code.country_code, nsn))
     assert mismatches == []
     assert total > 300
+
+
+def test_warm_up_compiles_every_pattern_the_bulk_check_uses_a_step_at_a_time() -> None:
+    steps = list(phones.warm_up_steps())
+    assert steps[-1] == (len(phones._CALLING_CODES), len(phones._CALLING_CODES))
+    assert [done for done, _ in steps] == sorted(done for done, _ in steps)
+    for code in phones._CALLING_CODES.values():
+        if phones._region_plan(code.country_code, code.regions[0]) is None:
+            continue
+        used = [*code.hot[0].values()]
+        for plan, _ in code.region_plans:
+            used += plan.type_patterns.values()
+        assert all("pattern" in c.__dict__ for c in used if c is not None), code.country_code
