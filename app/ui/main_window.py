@@ -1081,16 +1081,17 @@ class MainWindow(QMainWindow):
         spec = campaign_spec(self.batch, recipients, f"{name} (check)")
         provider = self.context.make_provider(self.account)
         self._validation = asyncio.ensure_future(
-            self._validate(provider, spec, self._generation, recipients.skipped)
+            self._validate(provider, spec, self._generation, recipients)
         )
         self._update_validate_action()
 
     async def _validate(
-        self, provider: Provider, spec: CampaignSpec, generation: int, skipped: int
+        self, provider: Provider, spec: CampaignSpec, generation: int, recipients: Recipients
     ) -> None:
         account = self.account.name
+        skipped = recipients.skipped
         try:
-            issues, checked = await validate(provider, spec)
+            issues, checked = await validate(provider, spec, recipients)
         except asyncio.CancelledError:
             self._validation_done("Validation cancelled.")
             raise

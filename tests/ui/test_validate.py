@@ -93,3 +93,35 @@ def test_validate_is_disabled_with_the_reason_when_the_provider_has_none(window)
     )
     assert "Batch sandbox" in window.banner.text()
     assert window.context.settings.account == "batch"
+
+
+def test_recipients_are_the_rows_with_a_number_built_on_demand(context):
+    from app.domain.batch import Batch, RowData
+    from app.providers.base import ProviderIssue, map_issues_to_rows
+    from app.ui.validation import recipients_steps
+
+    batch = Batch(context.batch_settings(context.settings))
+    batch.insert_rows(
+        0,
+        [
+            RowData("+447400123456", "one", line=2),
+            RowData("nonsense", "two", line=3),
+            RowData("+447400123457", "three", line=5),
+        ],
+    )
+    steps = recipients_steps(batch)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            recipients = done.value
+            break
+    assert len(recipients) == 2 and recipients.skipped == 1
+    assert [(r.row, r.line, r.phone, r.message) for r in recipients] == [
+        (0, 2, "+447400123456", "one"),
+        (2, 5, "+447400123457", "three"),
+    ]
+    assert recipients[1] == list(recipients)[1]
+    issues = [ProviderIssue("B", "b", index=1), ProviderIssue("X", "x", index=7)]
+    placed = map_issues_to_rows(issues, recipients)
+    assert [(i.code, i.row, i.line) for i in placed] == [("B", 2, 5), ("X", None, None)]
