@@ -419,15 +419,16 @@ _PLANS: dict[tuple[int, str], _Plan | None] = {}
 
 
 def warm_up_steps() -> Generator[tuple[int, int], None, None]:
-    """Compile every pattern the bulk check of a file uses, one per step (at most a few tens
-    of milliseconds each), for a caller that runs the steps between events: otherwise the
-    first numbers of each country compile theirs while a file loads, and the window freezes."""
+    """Compile every pattern a check uses (in bulk, or of one edited number), one per step
+    (at most a few tens of milliseconds each), for a caller that runs the steps between
+    events: otherwise the first numbers of each country compile theirs while a file loads,
+    and the window freezes."""
     codes = list(_CALLING_CODES.values())
     for done, code in enumerate(codes):
         yield done, len(codes)  # each region's metadata and plan: one step
         if _region_plan(code.country_code, code.regions[0]) is None:
             continue
-        classifiers = [*code.hot[0].values()]
+        classifiers = [*code.hot[0].values(), *code.valid_in_main[0].values()]
         for plan, _ in code.region_plans:
             yield done, len(codes)
             classifiers += plan.type_patterns.values()

@@ -438,7 +438,7 @@ def test_warm_up_compiles_every_pattern_the_bulk_check_uses_a_step_at_a_time() -
     for code in phones._CALLING_CODES.values():
         if phones._region_plan(code.country_code, code.regions[0]) is None:
             continue
-        used = [*code.hot[0].values()]
+        used = [*code.hot[0].values(), *code.valid_in_main[0].values()]
         for plan, _ in code.region_plans:
             used += plan.type_patterns.values()
         assert all("pattern" in c.__dict__ for c in used if c is not None), code.country_code
