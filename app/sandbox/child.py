@@ -66,9 +66,10 @@ class ChildSandbox:
         """
         if not self.running:
             self.start()
-        if self._ready is None or (self._ready.done() and self._ready.exception()):
-            self._ready = asyncio.ensure_future(self._wait_until_listening())
-        return await asyncio.shield(self._ready)
+        ready = self._ready
+        if ready is None or (ready.done() and (ready.cancelled() or ready.exception())):
+            self._ready = ready = asyncio.ensure_future(self._wait_until_listening())
+        return await asyncio.shield(ready)
 
     async def _wait_until_listening(self) -> str:
         deadline = time.monotonic() + START_TIMEOUT_S
