@@ -8,7 +8,7 @@ keeps the provider's own code and message next to a sentence an operator can act
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -243,6 +243,41 @@ class Provider(ABC):
         return Unsupported(
             f"{self.capabilities.display_name} has no {what} operation.", provider=self.name
         )
+
+    def url(self, path: str) -> str:
+        """``path`` under the account's base URL, whether or not that ends with a slash."""
+        return self.account.base_url.rstrip("/") + path
+
+    async def change_once(
+        self, campaign_id: str, attempt: Callable[[], Awaitable[RemoteCampaign]], *before: str
+    ) -> RemoteCampaign:
+        """A status change made at most once: when ``attempt``'s answer is lost, the campaign
+        is read back, and a provider status no longer among ``before`` means it went through."""
+
+        async def done_already() -> RemoteCampaign | None:
+            current = await self.get(campaign_id)
+            return None if current.provider_status in before else current
+
+        return await self.transport.create_once(attempt, done_already)
+
+    async def delete_once(
+        self, delete: Callable[[], Awaitable[object]], read: Callable[[], Awaitable[object]]
+    ) -> None:
+        """A delete made at most once: when its answer is lost, ``read`` fetches the record
+        again, and a :class:`NotFound` means the delete went through."""
+
+        async def attempt() -> bool:
+            await delete()
+            return True
+
+        async def gone() -> bool | None:
+            try:
+                await read()
+            except NotFound:
+                return True
+            return None
+
+        await self.transport.create_once(attempt, gone)
 
     # -- the operations ---------------------------------------------------------------------
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:

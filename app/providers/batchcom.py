@@ -39,7 +39,7 @@ from app.providers.base import (
     TransientError,
     ValidationError,
 )
-from app.providers.transport import error_for
+from app.providers.transport import could_not, error_for, json_answer
 
 PROVIDER = "batch"
 S = CampaignStatus
@@ -134,7 +134,7 @@ class BatchProvider(Provider):
         """One request; the decoded JSON answer (None when empty) or the mapped error."""
         response = await self.transport.request(
             method,
-            self.account.base_url.rstrip("/") + path,
+            self.url(path),
             provider=self.capabilities.display_name,
             idempotent=idempotent,
             retry_after_floor=RETRY_AFTER_FLOOR,
@@ -143,16 +143,7 @@ class BatchProvider(Provider):
         )
         if response.status_code >= 300:
             raise_error(response, doing, idempotent=idempotent)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(
-                f"Batch answered {doing} with something that is not JSON.",
-                provider=PROVIDER,
-                http_status=response.status_code,
-            ) from None
+        return json_answer(response, provider=PROVIDER, display_name="Batch", doing=doing)
 
     # -- the operations ---------------------------------------------------------------------------
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
@@ -191,24 +182,16 @@ class BatchProvider(Provider):
         )
 
     async def delete(self, campaign_id: str) -> None:
-        async def attempt() -> bool:
-            await self._call(
+        await self.delete_once(
+            lambda: self._call(
                 "POST",
                 "/campaigns/delete",
                 "delete the campaign",
                 json={"id": campaign_id},
                 idempotent=False,
-            )
-            return True
-
-        async def gone() -> bool | None:
-            try:
-                await self.get(campaign_id, with_stats=False)
-            except NotFound:
-                return True
-            return None
-
-        await self.transport.create_once(attempt, gone)
+            ),
+            lambda: self.get(campaign_id, with_stats=False),
+        )
 
     async def get(self, campaign_id: str, *, with_stats: bool = True) -> RemoteCampaign:
         data = await self._call(
@@ -265,18 +248,13 @@ class BatchProvider(Provider):
     async def _transition(
         self, campaign_id: str, campaign: dict[str, Any], doing: str, *before: str
     ) -> RemoteCampaign:
-        """A state change at most once: when its answer is lost, the campaign is read back,
-        and a status no longer among ``before`` means it went through."""
+        """A state change at most once (see :meth:`Provider.change_once`)."""
 
         async def attempt() -> RemoteCampaign:
             await self._update(campaign_id, campaign, doing, idempotent=False)
             return await self.get(campaign_id)
 
-        async def done_already() -> RemoteCampaign | None:
-            current = await self.get(campaign_id)
-            return None if current.provider_status in before else current
-
-        return await self.transport.create_once(attempt, done_already)
+        return await self.change_once(campaign_id, attempt, *before)
 
     async def _find(self, spec: CampaignSpec) -> RemoteCampaign | None:
         name = campaign_name(spec)
@@ -389,12 +367,9 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
     if status == 429:
         cls = RateLimited
     code = f" (error {number})" if number is not None else ""
-    sentence = f"Batch could not {doing}: {message}{code}"
-    if not sentence.endswith("."):
-        sentence += "."
     raise error_for(
         cls,
-        sentence,
+        could_not("Batch", doing, message + code),
         response,
         provider=PROVIDER,
         code=name,

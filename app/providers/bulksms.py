@@ -410,9 +410,6 @@ class BulkSmsProvider(Provider):
                 )
 
     # -- wire ---------------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
-        return self.account.base_url.rstrip("/") + path
-
     def _credentials(self) -> list[tuple[str, str]]:
         creds = [(k, self.account.credentials.get(k, "")) for k in ("username", "password")]
         if not all(is_latin1(v) for _, v in creds):
@@ -519,7 +516,7 @@ class BulkSmsProvider(Provider):
 
         response = await self.transport.request(
             "POST",
-            self._url(SEND_PATH),
+            self.url(SEND_PATH),
             provider=PROVIDER,
             idempotent=True,  # stop_dup_id de-duplicates a submission; a test run sends nothing
             transient=upstream_retry,
@@ -533,7 +530,7 @@ class BulkSmsProvider(Provider):
         if optional:
             params.append(("optional_fields", ",".join(optional)))
         response = await self.transport.request(
-            "GET", self._url(REPORT_PATH), provider=PROVIDER, params=params
+            "GET", self.url(REPORT_PATH), provider=PROVIDER, params=params
         )
         reply = self._reply(response)
         if reply.code == "24":  # the request holds nothing but a well-formed batch id

@@ -38,7 +38,7 @@ from app.providers.base import (
     ValidationError,
     ValidationReport,
 )
-from app.providers.transport import error_for
+from app.providers.transport import could_not, error_class, error_for, json_answer
 
 PROVIDER = "cordial"
 S = CampaignStatus
@@ -141,9 +141,6 @@ class CordialProvider(Provider):
     )
 
     # -- wire helpers ------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
-        return self.account.base_url.rstrip("/") + path
-
     @staticmethod
     def _path(campaign_id: str, action: str = "") -> str:
         return f"/batchmessages/{quote(campaign_id, safe=':')}" + (f"/{action}" if action else "")
@@ -161,7 +158,7 @@ class CordialProvider(Provider):
         key = self.account.credentials.get("api_key", "")
         response = await self.transport.request(
             method,
-            self._url(path),
+            self.url(path),
             provider=self.capabilities.display_name,
             idempotent=idempotent,
             auth=httpx.BasicAuth(str(key), ""),
@@ -169,16 +166,7 @@ class CordialProvider(Provider):
         )
         if response.status_code >= 300:
             raise_error(response, doing, idempotent=idempotent)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(
-                f"Cordial answered {doing} with something that is not JSON.",
-                provider=PROVIDER,
-                http_status=response.status_code,
-            ) from None
+        return json_answer(response, provider=PROVIDER, display_name="Cordial", doing=doing)
 
     # -- the operations ------------------------------------------------------------------------
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
@@ -254,20 +242,12 @@ class CordialProvider(Provider):
         )
 
     async def delete(self, campaign_id: str) -> None:
-        async def attempt() -> bool:
-            await self._call(
+        await self.delete_once(
+            lambda: self._call(
                 "DELETE", self._path(campaign_id), "delete the batch message", idempotent=False
-            )
-            return True
-
-        async def gone() -> bool | None:
-            try:
-                await self.get(campaign_id)
-            except NotFound:
-                return True
-            return None
-
-        await self.transport.create_once(attempt, gone)
+            ),
+            lambda: self.get(campaign_id),
+        )
 
     async def get(self, campaign_id: str) -> RemoteCampaign:
         data = await self._call("GET", self._path(campaign_id), "read the batch message")
@@ -324,18 +304,13 @@ class CordialProvider(Provider):
     async def _transition(
         self, campaign_id: str, action: str, doing: str, *before: str
     ) -> RemoteCampaign:
-        """``PUT .../{action}`` at most once: when the answer is lost, the message is read
-        back, and a status no longer among ``before`` means the call went through."""
+        """``PUT .../{action}`` at most once (see :meth:`Provider.change_once`)."""
 
         async def attempt() -> RemoteCampaign:
             data = await self._call("PUT", self._path(campaign_id, action), doing, idempotent=False)
             return await self._remote(data, campaign_id)
 
-        async def done_already() -> RemoteCampaign | None:
-            current = await self.get(campaign_id)
-            return None if current.provider_status in before else current
-
-        return await self.transport.create_once(attempt, done_already)
+        return await self.change_once(campaign_id, attempt, *before)
 
     async def _remote(self, data: Any, campaign_id: str | None = None) -> RemoteCampaign:
         """The campaign from an answer that carries it, else read back by id."""
@@ -441,14 +416,8 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
     """Map an error answer to the error class of its errorKey (or of its HTTP status)."""
     status = response.status_code
     key, message = _error_fields(response)
-    cls = ERRORS.get(key or "") or STATUS_CLASSES.get(status)
-    if status == 429:
-        cls = RateLimited
-    elif cls is None:
-        cls = TransientError if status >= 500 else ProviderError
-    sentence = f"Cordial could not {doing}: {message}"
-    if not sentence.endswith("."):
-        sentence += "."
+    cls = RateLimited if status == 429 else error_class(key, status, ERRORS, STATUS_CLASSES)
+    sentence = could_not("Cordial", doing, message)
     if key in HINTS:
         sentence += " " + HINTS[key]
     raise error_for(

@@ -56,7 +56,7 @@ from app.providers.base import (
     ValidationError,
     ValidationReport,
 )
-from app.providers.transport import error_for
+from app.providers.transport import error_class, error_for
 
 DISPLAY = "RocketCOMS"
 #: The TCR campaign the built-in sandbox account uses; the sandbox accepts any UUID.
@@ -228,9 +228,10 @@ class RocketComsProvider(Provider):
         """
         if action == "VALIDATE":
             return await self._patch(campaign_id, spec, action, idempotent=True)
-        return await self.transport.create_once(
+        return await self.change_once(
+            campaign_id,
             lambda: self._patch(campaign_id, spec, action, idempotent=False),
-            lambda: self._if_submitted(campaign_id),
+            "CREATED",
         )
 
     async def _patch(
@@ -240,11 +241,6 @@ class RocketComsProvider(Provider):
         path = f"/v1/batches/{campaign_id}"
         response = await self._upload("PATCH", path, spec, params, idempotent=idempotent)
         return self._campaign(_unwrap(response))
-
-    async def _if_submitted(self, campaign_id: str) -> RemoteCampaign | None:
-        """After a lost answer to a scheduling PATCH: the batch, if it did get scheduled."""
-        batch = await self.get(campaign_id)
-        return None if batch.provider_status == "CREATED" else batch
 
     async def _find(self, external_id: str) -> RemoteCampaign | None:
         """The newest batch of this account's campaign that carries ``external_id``."""
@@ -345,7 +341,7 @@ class RocketComsProvider(Provider):
             headers["Content-Type"] = content_type
         response = await self.transport.request(
             method,
-            self.account.base_url.rstrip("/") + path,
+            self.url(path),
             provider=DISPLAY,
             idempotent=idempotent,
             body=body,
@@ -368,9 +364,7 @@ class RocketComsProvider(Provider):
         """The error for a refused call; a 5xx to a create may have been processed first."""
         status = response.status_code
         code, text = _error_fields(response)
-        cls = ERRORS.get(code or "") or HTTP_ERRORS.get(status)
-        if cls is None:
-            cls = TransientError if status >= 500 else ProviderError
+        cls = error_class(code, status, ERRORS, HTTP_ERRORS)
         sentence = _SENTENCES[cls] + (f": {text}" if text else ".")
         return error_for(
             cls,

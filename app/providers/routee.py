@@ -235,7 +235,7 @@ class RouteeProvider(Provider):
         creds = self.account.credentials
         response = await self.transport.request(
             "POST",
-            self._url("/oauth/token"),
+            self.url("/oauth/token"),
             provider=self.name,
             auth=httpx.BasicAuth(
                 creds.get("application_id", ""), creds.get("application_secret", "")
@@ -262,9 +262,6 @@ class RouteeProvider(Provider):
             self._token = None
 
     # -- HTTP -------------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
-        return self.account.base_url.rstrip("/") + path
-
     async def _call(
         self,
         method: str,
@@ -279,7 +276,7 @@ class RouteeProvider(Provider):
             token = await self._bearer()
             response = await self.transport.request(
                 method,
-                self._url(path),
+                self.url(path),
                 provider=self.name,
                 idempotent=idempotent,
                 headers={"Authorization": f"Bearer {token}"},

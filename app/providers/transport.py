@@ -22,7 +22,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -117,6 +117,42 @@ def error_for(
     if issubclass(cls, TransientError):
         return TransientError(sentence, ambiguous=not idempotent, **common)
     return cls(sentence, **common)
+
+
+def error_class(
+    code: str | None,
+    status: int,
+    by_code: Mapping[str, type[ProviderError]],
+    by_status: Mapping[int, type[ProviderError]],
+) -> type[ProviderError]:
+    """The class of an error answer: the provider's own code decides, then the HTTP status; a
+    status neither table knows is a :class:`TransientError` when it is a 5xx, else a plain
+    :class:`ProviderError`."""
+    cls = by_code.get(code or "") or by_status.get(status)
+    if cls is None:
+        cls = TransientError if status >= 500 else ProviderError
+    return cls
+
+
+def could_not(display_name: str, doing: str, detail: str) -> str:
+    """The operator's sentence for a refused call: ``"<Provider> could not <doing>: <detail>."``."""
+    sentence = f"{display_name} could not {doing}: {detail}"
+    return sentence if sentence.endswith(".") else sentence + "."
+
+
+def json_answer(response: httpx.Response, *, provider: str, display_name: str, doing: str) -> Any:
+    """The decoded JSON of a successful answer (None when it has no body); a body that is not
+    JSON raises :class:`TransientError`."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise TransientError(
+            f"{display_name} answered {doing} with something that is not JSON.",
+            provider=provider,
+            http_status=response.status_code,
+        ) from None
 
 
 def redact_url(url: httpx.URL) -> str:
