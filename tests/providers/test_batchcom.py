@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from app.domain.campaign import Action, CampaignStatus, check_action
 from app.domain.schedule import Schedule
 from app.providers.base import (
-    Account,
     AuthError,
     CampaignSpec,
     InvalidState,
     NotFound,
     RateLimited,
-    Recipient,
     Secret,
     TransientError,
     Unsupported,
@@ -27,10 +24,9 @@ from app.providers.base import (
 )
 from app.providers.batchcom import BatchProvider, raise_error, remote_campaign
 from app.providers.registry import sandbox_account
-from app.providers.transport import RetryPolicy, Transport, make_client
 from app.sandbox.batchcom import BatchSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = CampaignStatus
@@ -39,58 +35,27 @@ S = CampaignStatus
 def make_spec(
     texts: list[str] | None = None,
     *,
-    key: str = "idem-1",
-    schedule: Schedule | None = None,
     options: dict[str, Any] | None = None,
     send_rate: int | None = 1000,
+    **kw: Any,
 ) -> CampaignSpec:
-    texts = texts or ["Spring sale: 20% off"] * 3
-    rows = [
-        Recipient(row=i, line=i + 2, phone=f"+4474{i:08d}", message=t) for i, t in enumerate(texts)
-    ]
-    return CampaignSpec(
-        name="Spring",
-        recipients=lambda: iter(rows),
-        count=len(rows),
-        idempotency_key=key,
-        schedule=schedule,
+    return one_text_spec(
+        texts,
         send_rate=send_rate,
         options={"targeting": {}} if options is None else options,
+        **kw,
     )
 
 
-@dataclass
-class Rig:
-    provider: BatchProvider
-    env: SandboxEnv
-    waits: list[float]
-    sandbox: BatchSandbox | None = None  # in-process only: the simulator's own records
+class Rig(ProviderRig[BatchProvider]):
+    adapter = BatchProvider
+    mount = "/batch"
 
     @property
     def campaigns(self) -> dict[str, Any]:
-        assert self.sandbox is not None
-        return dict(self.sandbox.campaigns)
-
-
-def rig_for(
-    env: SandboxEnv, client: httpx.AsyncClient, account: Account, sandbox: BatchSandbox | None
-) -> Rig:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        env.clock.advance(seconds)
-
-    transport = Transport(client, policy=RetryPolicy(attempts=4), sleep=sleep, rng=lambda: 0.0)
-    return Rig(BatchProvider(account, transport), env, waits, sandbox)
-
-
-def batch_of(transport: SandboxTransport) -> BatchSandbox:
-    """The Batch simulator inside the in-process sandbox (to inspect its records)."""
-    root = transport._inner.app.app  # FaultMiddleware -> Starlette
-    mount = next(r for r in root.routes if getattr(r, "path", "") == "/batch")
-    sandbox: BatchSandbox = mount.app.sandbox  # the authentication gate holds it
-    return sandbox
+        """What really exists at the sandbox."""
+        sandbox: BatchSandbox = self.app.sandbox  # the authentication gate holds it
+        return dict(sandbox.campaigns)
 
 
 @pytest.fixture
@@ -99,11 +64,8 @@ def env() -> SandboxEnv:
 
 
 @pytest.fixture
-async def rig(env: SandboxEnv) -> AsyncIterator[Rig]:
-    transport = SandboxTransport(env, providers=["/batch"])
-    client = make_client(transport)
-    yield rig_for(env, client, sandbox_account("batch", IN_PROCESS_URL), batch_of(transport))
-    await client.aclose()
+def rig(env: SandboxEnv, rigs: Rigs) -> Rig:
+    return rigs.in_process(Rig, env, clock_follows_waits=True, jitter=False)
 
 
 # -- operations -----------------------------------------------------------------------------------
@@ -256,13 +218,6 @@ async def test_the_api_refusals_keep_batchs_name(rig: Rig):
 
 
 # -- errors -------------------------------------------------------------------------------------
-def response(status: int, body: Any = None, **headers: str) -> httpx.Response:
-    request = httpx.Request("POST", "http://sandbox.invalid/batch/2.8/campaigns/update")
-    if isinstance(body, str):
-        return httpx.Response(status, text=body, headers=headers, request=request)
-    return httpx.Response(status, json=body, headers=headers, request=request)
-
-
 @pytest.mark.parametrize(
     ("name", "status", "code", "cls"),
     [
@@ -286,7 +241,7 @@ def test_every_documented_error_maps_to_its_class_in_any_body_shape(name, status
     ]
     for body in shapes:
         with pytest.raises(cls) as caught:
-            raise_error(response(status, body), "x", idempotent=True)
+            raise_error(answer(status, body), "x", idempotent=True)
         assert type(caught.value) is cls
         assert caught.value.code == name and caught.value.provider_message == "m"
         assert caught.value.http_status == status
@@ -294,13 +249,13 @@ def test_every_documented_error_maps_to_its_class_in_any_body_shape(name, status
 
 def test_no_json_at_all_still_maps_by_status():
     with pytest.raises(TransientError) as gateway:
-        raise_error(response(502, "<html>bad gateway</html>"), "create", idempotent=False)
+        raise_error(answer(502, "<html>bad gateway</html>"), "create", idempotent=False)
     assert gateway.value.ambiguous is True and gateway.value.code == "SERVER_ERROR"
     with pytest.raises(RateLimited) as limited:
-        raise_error(response(429, "slow down"), "x", idempotent=True)
+        raise_error(answer(429, "slow down"), "x", idempotent=True)
     assert limited.value.retry_after == 5  # the documented floor
     with pytest.raises(AuthError):
-        raise_error(response(401, ""), "x", idempotent=True)
+        raise_error(answer(401, ""), "x", idempotent=True)
 
 
 def test_running_before_its_start_time_is_scheduled_by_this_machines_clock():
@@ -397,11 +352,10 @@ async def test_a_pause_and_a_delete_whose_answers_are_lost_are_done(rig: Rig):
 
 # -- over a real loopback server -------------------------------------------------------------------
 @pytest.fixture
-async def loopback_rig(loopback_sandbox: Callable[..., Any]) -> AsyncIterator[Rig]:
+def loopback_rig(loopback_sandbox: Callable[..., Any], rigs: Rigs) -> Rig:
     sb = loopback_sandbox(SandboxEnv(clock=SandboxClock(START, frozen=True)), providers=["/batch"])
-    client = make_client()
-    yield rig_for(sb.env, client, sandbox_account("batch", sb.url), None)
-    await client.aclose()
+    account = sandbox_account("batch", sb.url)
+    return rigs.on(Rig, sb.env, account, clock_follows_waits=True, jitter=False)
 
 
 @pytest.mark.loopback

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -35,50 +35,33 @@ from app.providers.bulksms import (
     stop_dup_id,
 )
 from app.providers.registry import sandbox_account
-from app.providers.transport import RetryPolicy, Transport, make_client
 from app.sandbox.bulksms import BulkSmsSandbox, split_line
 from app.sandbox.core import SandboxClock, SandboxEnv
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.providers.rig import ProviderRig, Rigs, spec_of
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GOOD = [f"+447911{i:06d}" for i in range(200)]
 
 
-class Waits(list[float]):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+def spec(n: int = 3, key: str = "campaign-1", message: str = "Hello", **kw: Any) -> CampaignSpec:
+    rows = [
+        Recipient(row=i, line=i + 2, phone=f"+447911{i:06d}", message=message) for i in range(n)
+    ]
+    return spec_of(rows, name="Spring sale", key=key, **kw)
 
 
-def spec(n: int = 3, key: str = "campaign-1", message: str = "Hello", **kw: object) -> CampaignSpec:
-    def rows() -> Iterator[Recipient]:
-        for i in range(n):
-            yield Recipient(row=i, line=i + 2, phone=f"+447911{i:06d}", message=message)
-
-    return CampaignSpec(name="Spring sale", recipients=rows, count=n, idempotency_key=key, **kw)
+def mixed(rows: list[Recipient]) -> CampaignSpec:
+    return spec_of(rows, name="Mixed", key="campaign-2")
 
 
-def spec_of(rows: list[Recipient], key: str = "campaign-2") -> CampaignSpec:
-    return CampaignSpec("Mixed", lambda: rows, len(rows), key)
-
-
-class Rig:
-    """A provider talking to the in-process sandbox, with the sandbox's state at hand."""
-
-    def __init__(self, env: SandboxEnv, account_options: dict[str, str] | None = None) -> None:
-        self.env = env
-        self.waits = Waits()
-        self.sandbox_transport = SandboxTransport(env, ["/bulksms"])
-        self.transport = Transport(make_client(self.sandbox_transport), sleep=self.waits)
-        account = sandbox_account("bulksms", IN_PROCESS_URL)
-        if account_options:
-            account = replace(account, options=account_options)
-        self.provider = BulkSmsProvider(account, self.transport)
+class Rig(ProviderRig[BulkSmsProvider]):
+    adapter = BulkSmsProvider
+    mount = "/bulksms"
 
     @property
     def sandbox(self) -> BulkSmsSandbox:
-        app = self.sandbox_transport._inner.app.app  # FaultMiddleware -> Starlette
-        (mount,) = [r for r in app.routes if getattr(r, "path", "") == "/bulksms"]
-        return mount.app.state.bulksms
+        sandbox: BulkSmsSandbox = self.app.state.bulksms
+        return sandbox
 
 
 @pytest.fixture
@@ -87,10 +70,8 @@ def env() -> SandboxEnv:
 
 
 @pytest.fixture
-async def rig(env: SandboxEnv) -> AsyncIterator[Rig]:
-    rig = Rig(env)
-    yield rig
-    await rig.transport.aclose()
+def rig(env: SandboxEnv, rigs: Rigs) -> Rig:
+    return rigs.in_process(Rig, env)
 
 
 # -- send, get, outcomes ----------------------------------------------------------------------
@@ -118,7 +99,7 @@ async def test_outcomes_name_each_recipient_with_its_time(rig, env):
         Recipient(1, 3, "+999123456789", "b"),  # no such country
         Recipient(2, 4, GOOD[2], "c"),
     ]
-    sent = await rig.provider.send(spec_of(rows))
+    sent = await rig.provider.send(mixed(rows))
     env.clock.advance(0.15)  # the first message only
     first = [o async for o in rig.provider.outcomes(sent.id)]
     assert [o.status for o in first] == [OutcomeStatus.FAILED] + [OutcomeStatus.PENDING] * 2
@@ -140,44 +121,34 @@ async def test_delivered_outcomes(rig, env):
     assert statuses == [OutcomeStatus.DELIVERED] * 2
 
 
-async def test_a_future_start_is_scheduled_in_the_accounts_time_zone(env):
+async def test_a_future_start_is_scheduled_in_the_accounts_time_zone(env, rigs):
     env.settings["bulksms.timezone"] = "America/New_York"
-    rig = Rig(env, {"timezone": "America/New_York"})
+    rig = rigs.in_process(Rig, env, options={"timezone": "America/New_York"})
     start = START + timedelta(hours=2)
-    try:
-        sent = await rig.provider.send(spec(5, schedule=Schedule(start=start)))
-        assert sent.status is CampaignStatus.SCHEDULED
-        assert sent.scheduled_at == start
-        (batch,) = rig.sandbox.batches.values()
-        assert batch.start == start  # 06:00 in New York is 11:00 UTC
-        waiting = await rig.provider.get(sent.id)
-        assert waiting.status is CampaignStatus.SCHEDULED
-        env.clock.advance(2 * 3600 + 60)
-        assert (await rig.provider.get(sent.id)).status is CampaignStatus.COMPLETED
-    finally:
-        await rig.transport.aclose()
+    sent = await rig.provider.send(spec(5, schedule=Schedule(start=start)))
+    assert sent.status is CampaignStatus.SCHEDULED
+    assert sent.scheduled_at == start
+    (batch,) = rig.sandbox.batches.values()
+    assert batch.start == start  # 06:00 in New York is 11:00 UTC
+    waiting = await rig.provider.get(sent.id)
+    assert waiting.status is CampaignStatus.SCHEDULED
+    env.clock.advance(2 * 3600 + 60)
+    assert (await rig.provider.get(sent.id)).status is CampaignStatus.COMPLETED
 
 
-async def test_a_zone_the_account_does_not_share_shifts_the_send_time(env):
+async def test_a_zone_the_account_does_not_share_shifts_the_send_time(env, rig):
     """Why the 'timezone' option matters: send_time is read in BulkSMS's zone for the account."""
     env.settings["bulksms.timezone"] = "Europe/Helsinki"
-    rig = Rig(env)  # the adapter's default: UTC
-    start = START + timedelta(hours=3)
-    try:
-        await rig.provider.send(spec(1, schedule=Schedule(start=start)))
-    finally:
-        await rig.transport.aclose()
+    start = START + timedelta(hours=3)  # the rig's account has the adapter's default: UTC
+    await rig.provider.send(spec(1, schedule=Schedule(start=start)))
     (batch,) = rig.sandbox.batches.values()
     assert batch.start == start - timedelta(hours=2)
 
 
-async def test_an_unknown_account_time_zone_is_refused(env):
-    rig = Rig(env, {"timezone": "Mars/Olympus"})
-    try:
-        with pytest.raises(ValidationError, match="Mars/Olympus"):
-            await rig.provider.send(spec(1, schedule=Schedule(start=START + timedelta(hours=1))))
-    finally:
-        await rig.transport.aclose()
+async def test_an_unknown_account_time_zone_is_refused(env, rigs):
+    rig = rigs.in_process(Rig, env, options={"timezone": "Mars/Olympus"})
+    with pytest.raises(ValidationError, match="Mars/Olympus"):
+        await rig.provider.send(spec(1, schedule=Schedule(start=START + timedelta(hours=1))))
 
 
 @pytest.mark.parametrize(
@@ -200,7 +171,7 @@ async def test_overrides_escapes_and_latin1_reach_the_sandbox(rig, env):
         Recipient(0, 2, GOOD[0], 'Ça "coûte" 5£\nmerci', {"sender": "Shop", "source_id": "A1"}),
         Recipient(1, 3, GOOD[1], "plain", {"routing_group": "2"}),
     ]
-    sent = await rig.provider.send(spec_of(rows))
+    sent = await rig.provider.send(mixed(rows))
     batch = rig.sandbox.batches[int(sent.id)]
     assert batch.bodies == ['Ça "coûte" 5£\nmerci', "plain"]
     assert batch.senders == ["Shop", ""]
@@ -209,7 +180,7 @@ async def test_overrides_escapes_and_latin1_reach_the_sandbox(rig, env):
 
 async def test_text_outside_latin1_goes_as_16bit_hex(rig):
     rows = [Recipient(0, 2, GOOD[0], "Привет 👋"), Recipient(1, 3, GOOD[1], "Hello")]
-    sent = await rig.provider.send(spec_of(rows))
+    sent = await rig.provider.send(mixed(rows))
     batch = rig.sandbox.batches[int(sent.id)]
     assert batch.bodies == ["Привет 👋".encode("utf-16-be").hex().upper(), "Hello"]
 
@@ -222,7 +193,7 @@ async def test_a_unicode_text_too_long_for_one_16bit_message_is_refused_by_row(r
         Recipient(9, 11, GOOD[3], "Жук", {"dca": "16bit"}),  # a 16bit row must be hex
     ]
     with pytest.raises(ValidationError) as caught:
-        await rig.provider.send(spec_of(rows))
+        await rig.provider.send(mixed(rows))
     assert rig.sandbox.batches == {}  # nothing was sent
     placed = map_issues_to_rows(caught.value.issues, rows)
     assert [(i.row, i.line, i.column, i.code) for i in placed] == [
@@ -245,7 +216,7 @@ async def test_reading_many_rows_hands_the_event_loop_back(rig):
     rows.append(Recipient(5000, 5002, GOOD[0], "Ж" * 80))  # only the survey runs
     task = asyncio.create_task(ticker())
     try:
-        report = await rig.provider.validate(spec_of(rows))
+        report = await rig.provider.validate(mixed(rows))
     finally:
         task.cancel()
     assert not report.ok
@@ -374,23 +345,19 @@ async def test_credits_run_out(rig, env):
     assert caught.value.code == "25"
 
 
-async def test_wrong_credentials_are_an_auth_error_that_shows_no_secret(env):
-    rig = Rig(env)
+async def test_wrong_credentials_are_an_auth_error_that_shows_no_secret(rig):
     account = replace(
         rig.provider.account,
         credentials={"username": Secret("sandbox"), "password": Secret("hunter2-secret")},
     )
     provider = BulkSmsProvider(account, rig.transport)
-    try:
-        with pytest.raises(AuthError) as caught:
-            await provider.send(spec(1))
-        assert caught.value.code == "23"
-        assert "hunter2-secret" not in str(caught.value)
-        assert "hunter2-secret" not in repr(caught.value.__dict__)
-        with pytest.raises(AuthError):
-            await provider.get("30430")
-    finally:
-        await rig.transport.aclose()
+    with pytest.raises(AuthError) as caught:
+        await provider.send(spec(1))
+    assert caught.value.code == "23"
+    assert "hunter2-secret" not in str(caught.value)
+    assert "hunter2-secret" not in repr(caught.value.__dict__)
+    with pytest.raises(AuthError):
+        await provider.get("30430")
 
 
 async def test_get_of_an_unknown_batch_is_not_found(rig):
@@ -426,19 +393,15 @@ async def test_validate_reports_a_refused_submission_without_a_row(rig, env):
 
 async def test_validate_reports_rows_the_adapter_cannot_send(rig):
     rows = [Recipient(0, 2, GOOD[0], "ok"), Recipient(1, 3, GOOD[1], "日本" * 40)]
-    report = await rig.provider.validate(spec_of(rows))
+    report = await rig.provider.validate(mixed(rows))
     assert [(i.index, i.code) for i in report.issues] == [(1, "bulksms.unicode_too_long")]
     assert rig.sandbox.batches == {}
 
 
-async def test_validate_with_wrong_credentials_raises(env):
-    rig = Rig(env)
+async def test_validate_with_wrong_credentials_raises(rig):
     account = replace(rig.provider.account, credentials={"username": Secret("x")})
-    try:
-        with pytest.raises(AuthError):
-            await BulkSmsProvider(account, rig.transport).validate(spec(1))
-    finally:
-        await rig.transport.aclose()
+    with pytest.raises(AuthError):
+        await BulkSmsProvider(account, rig.transport).validate(spec(1))
 
 
 # -- what EAPI cannot do ----------------------------------------------------------------------
@@ -478,26 +441,22 @@ async def test_ensure_refuses_an_action_in_the_wrong_status(rig):
 
 # -- loopback ---------------------------------------------------------------------------------
 @pytest.mark.loopback
-async def test_round_trip_over_loopback_with_a_lost_answer(loopback_sandbox):
+async def test_round_trip_over_loopback_with_a_lost_answer(loopback_sandbox, rigs):
     sb = loopback_sandbox(
         SandboxEnv(clock=SandboxClock(START, frozen=True), failure_percent=0),
         providers=["/bulksms"],
     )
-    waits = Waits()
-    transport = Transport(make_client(), sleep=waits, policy=RetryPolicy(attempts=4))
-    provider = BulkSmsProvider(sandbox_account("bulksms", sb.url), transport)
-    try:
-        assert (await provider.validate(spec(4))).ok
-        sb.env.faults.drop_after = 1
-        sent = await provider.send(spec(4, key="loop", message="Grüße"))
-        assert len(waits) == 1  # the lost answer was retried, and replayed
-        again = await provider.send(spec(4, key="loop", message="Grüße"))
-        assert again.id == sent.id
-        sb.env.clock.advance(60)
-        done = await provider.get(sent.id)
-        outcomes = [o async for o in provider.outcomes(sent.id)]
-    finally:
-        await transport.aclose()
+    rig = rigs.on(Rig, sb.env, sandbox_account("bulksms", sb.url))
+    provider = rig.provider
+    assert (await provider.validate(spec(4))).ok
+    sb.env.faults.drop_after = 1
+    sent = await provider.send(spec(4, key="loop", message="Grüße"))
+    assert len(rig.waits) == 1  # the lost answer was retried, and replayed
+    again = await provider.send(spec(4, key="loop", message="Grüße"))
+    assert again.id == sent.id
+    sb.env.clock.advance(60)
+    done = await provider.get(sent.id)
+    outcomes = [o async for o in provider.outcomes(sent.id)]
     assert done.status is CampaignStatus.COMPLETED
     assert done.delivered == 4
     assert [o.phone for o in outcomes] == GOOD[:4]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from app.domain.campaign import Action, CampaignStatus
 from app.domain.schedule import Schedule
 from app.providers.base import (
-    Account,
     AuthError,
     CampaignSpec,
     Conflict,
@@ -21,7 +19,6 @@ from app.providers.base import (
     NotFound,
     ProviderError,
     RateLimited,
-    Recipient,
     Secret,
     Severity,
     TransientError,
@@ -30,63 +27,35 @@ from app.providers.base import (
 )
 from app.providers.cordial import HINTS, CordialProvider, raise_error
 from app.providers.registry import sandbox_account
-from app.providers.transport import RetryPolicy, Transport, make_client
 from app.sandbox.cordial import CordialSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = CampaignStatus
 
 
 def make_spec(
-    texts: list[str] | None = None,
-    *,
-    key: str = "idem-1",
-    schedule: Schedule | None = None,
-    options: dict[str, Any] | None = None,
-    **kw: Any,
+    texts: list[str] | None = None, *, options: dict[str, Any] | None = None, **kw: Any
 ) -> CampaignSpec:
-    texts = texts or ["Spring sale: 20% off"] * 3
-    rows = [
-        Recipient(row=i, line=i + 2, phone=f"+4474{i:08d}", message=t) for i, t in enumerate(texts)
-    ]
-    return CampaignSpec(
-        name="Spring",
-        recipients=lambda: iter(rows),
-        count=len(rows),
-        idempotency_key=key,
-        schedule=schedule,
-        options={"audience_key": "all-sms"} if options is None else options,
-        **kw,
+    return one_text_spec(
+        texts, options={"audience_key": "all-sms"} if options is None else options, **kw
     )
 
 
-@dataclass
-class Rig:
-    provider: CordialProvider
-    env: SandboxEnv
-    waits: list[float]
-    sandbox: CordialSandbox | None = None  # in-process only: the simulator's own records
+class Rig(ProviderRig[CordialProvider]):
+    adapter = CordialProvider
+    mount = "/cordial"
+
+    @property
+    def sandbox(self) -> CordialSandbox:
+        sandbox: CordialSandbox = self.app.state.cordial
+        return sandbox
 
     @property
     def messages(self) -> dict[str, Any]:
         """What really exists at the sandbox."""
-        assert self.sandbox is not None
         return dict(self.sandbox.messages)
-
-
-def rig_for(
-    env: SandboxEnv, client: httpx.AsyncClient, account: Account, sandbox: CordialSandbox | None
-) -> Rig:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        env.clock.advance(seconds)  # a wait moves the sandbox clock, so rate limits reset
-
-    transport = Transport(client, policy=RetryPolicy(attempts=4), sleep=sleep, rng=lambda: 0.0)
-    return Rig(CordialProvider(account, transport), env, waits, sandbox)
 
 
 @pytest.fixture
@@ -95,21 +64,10 @@ def env() -> SandboxEnv:
 
 
 @pytest.fixture
-async def rig(env: SandboxEnv) -> AsyncIterator[Rig]:
-    transport = SandboxTransport(env, providers=["/cordial"])
-    client = make_client(transport)
-    # No account audience: each test says where its campaign goes.
-    account = replace(sandbox_account("cordial", IN_PROCESS_URL), options={})
-    yield rig_for(env, client, account, cordial_of(transport))
-    await client.aclose()
-
-
-def cordial_of(transport: SandboxTransport) -> CordialSandbox:
-    """The Cordial simulator inside the in-process sandbox (to inspect its records)."""
-    root = transport._inner.app.app  # FaultMiddleware -> Starlette
-    mount = next(r for r in root.routes if getattr(r, "path", "") == "/cordial")
-    sandbox: CordialSandbox = mount.app.state.cordial
-    return sandbox
+def rig(env: SandboxEnv, rigs: Rigs) -> Rig:
+    # No account audience: each test says where its campaign goes. A wait moves the sandbox
+    # clock, so rate limits reset.
+    return rigs.in_process(Rig, env, options={}, clock_follows_waits=True, jitter=False)
 
 
 # -- operations ---------------------------------------------------------------------------------
@@ -288,13 +246,6 @@ async def test_an_unknown_channel_and_a_past_schedule_keep_their_keys(rig: Rig):
     assert past.value.code == "BATCH_MESSAGES_SCHEDULE_ERROR"
 
 
-def response(status: int, body: Any = None, **headers: str) -> httpx.Response:
-    request = httpx.Request("GET", "http://sandbox.invalid/cordial/v2/batchmessages")
-    if isinstance(body, str):
-        return httpx.Response(status, text=body, headers=headers, request=request)
-    return httpx.Response(status, json=body, headers=headers, request=request)
-
-
 @pytest.mark.parametrize(
     ("key", "status", "cls"),
     [
@@ -318,7 +269,7 @@ def response(status: int, body: Any = None, **headers: str) -> httpx.Response:
 def test_every_error_key_maps_to_its_class_and_keeps_the_key(key, status, cls):
     with pytest.raises(cls) as caught:
         raise_error(
-            response(status, {"error": True, "errorKey": key, "message": "m"}), "x", idempotent=True
+            answer(status, {"error": True, "errorKey": key, "message": "m"}), "x", idempotent=True
         )
     assert type(caught.value) is cls
     assert caught.value.code == key and caught.value.provider_message == "m"
@@ -329,22 +280,22 @@ def test_every_error_key_maps_to_its_class_and_keeps_the_key(key, status, cls):
 def test_the_v1_shapes_and_non_json_bodies_are_understood():
     with pytest.raises(ValidationError) as v1:
         raise_error(
-            response(422, {"error": True, "messages": {"validationErrors": {"a": ["req"]}}}),
+            answer(422, {"error": True, "messages": {"validationErrors": {"a": ["req"]}}}),
             "x",
             idempotent=True,
         )
     assert v1.value.code is None and "validationErrors" in (v1.value.provider_message or "")
     with pytest.raises(NotFound) as missing:
         raise_error(
-            response(404, {"error": True, "message": "record not found"}), "x", idempotent=True
+            answer(404, {"error": True, "message": "record not found"}), "x", idempotent=True
         )
     assert missing.value.provider_message == "record not found"
     with pytest.raises(TransientError) as html:
-        raise_error(response(502, "<html>bad gateway</html>"), "create", idempotent=False)
+        raise_error(answer(502, "<html>bad gateway</html>"), "create", idempotent=False)
     assert html.value.ambiguous is True and html.value.http_status == 502
     with pytest.raises(RateLimited) as limited:
         raise_error(
-            response(429, {"errorKey": "EXCEEDED_RATE_LIMIT"}, **{"Retry-After": "12"}),
+            answer(429, {"errorKey": "EXCEEDED_RATE_LIMIT"}, **{"Retry-After": "12"}),
             "x",
             idempotent=True,
         )
@@ -460,13 +411,12 @@ async def test_validate_reports_what_cordial_refused(rig: Rig):
 
 # -- over a real loopback server ----------------------------------------------------------------
 @pytest.fixture
-async def loopback_rig(loopback_sandbox: Callable[..., Any]) -> AsyncIterator[Rig]:
+def loopback_rig(loopback_sandbox: Callable[..., Any], rigs: Rigs) -> Rig:
     sb = loopback_sandbox(
         SandboxEnv(clock=SandboxClock(START, frozen=True)), providers=["/cordial"]
     )
-    client = make_client()
-    yield rig_for(sb.env, client, sandbox_account("cordial", sb.url), None)
-    await client.aclose()
+    account = sandbox_account("cordial", sb.url)
+    return rigs.on(Rig, sb.env, account, clock_follows_waits=True, jitter=False)
 
 
 @pytest.mark.loopback

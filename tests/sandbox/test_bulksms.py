@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from app.sandbox.bulksms import DEFAULTS, split_line
+from app.sandbox.bulksms import DEFAULTS, BulkSmsSandbox, split_line
 from app.sandbox.core import SandboxClock, SandboxEnv
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.sandbox.rig import mounted
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SEND = f"{IN_PROCESS_URL}/bulksms/submission/send_batch/1/1.0"
@@ -342,10 +343,7 @@ async def test_round_trip_over_loopback(loopback_sandbox):
     assert got.text.startswith("0|Returns to follow\n\n" + GOOD[0] + "|")
 
 
-def _sandbox(client: httpx.AsyncClient):  # the BulkSmsSandbox behind the in-process client
-    transport = client._transport
-    app = transport._inner.app.app  # FaultMiddleware -> Starlette
-    for route in app.routes:
-        if getattr(route, "path", "") == "/bulksms":
-            return route.app.state.bulksms
-    raise AssertionError("no /bulksms mount")
+def _sandbox(client: httpx.AsyncClient) -> BulkSmsSandbox:
+    """The simulator behind the in-process client."""
+    sandbox: BulkSmsSandbox = mounted(client._transport, "/bulksms").state.bulksms
+    return sandbox
