@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
-from app.providers.base import Account, CampaignSpec, Provider, Recipient
+from app.providers.base import Account, CampaignSpec, Provider, Recipient, Secret
 from app.providers.registry import sandbox_account
 from app.providers.transport import Transport, make_client
 from app.sandbox.core import SandboxClock, SandboxEnv
@@ -35,7 +35,7 @@ class Waits(list[float]):
             self.clock.advance(seconds)
 
 
-def spec_of(
+def campaign_over(
     rows: Sequence[Recipient], *, name: str = "Spring", key: str = "idem-1", **kw: Any
 ) -> CampaignSpec:
     """A campaign over ``rows``; each call of its ``recipients`` iterates them afresh."""
@@ -51,7 +51,12 @@ def one_text_spec(texts: Iterable[str] | None = None, **kw: Any) -> CampaignSpec
     rows = [
         Recipient(row=i, line=i + 2, phone=f"+4474{i:08d}", message=t) for i, t in enumerate(texts)
     ]
-    return spec_of(rows, **kw)
+    return campaign_over(rows, **kw)
+
+
+def with_credentials(account: Account, **credentials: str) -> Account:
+    """``account`` with these credentials instead of its own."""
+    return replace(account, credentials={k: Secret(v) for k, v in credentials.items()})
 
 
 def answer(status: int, body: Any = None, **headers: str) -> httpx.Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from app.providers.base import (
     InvalidState,
     NotFound,
     RateLimited,
-    Secret,
     TransientError,
     Unsupported,
     ValidationError,
@@ -26,7 +24,7 @@ from app.providers.batchcom import BatchProvider, raise_error, remote_campaign
 from app.providers.registry import sandbox_account
 from app.sandbox.batchcom import BatchSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv
-from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec
+from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec, with_credentials
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = CampaignStatus
@@ -271,10 +269,7 @@ def test_running_before_its_start_time_is_scheduled_by_this_machines_clock():
 
 async def test_wrong_keys_are_an_auth_error_that_never_shows_them(rig: Rig):
     secret = "rest-key-s3cr3t-9981"
-    account = replace(
-        rig.provider.account,
-        credentials={"rest_api_key": Secret(secret), "project_key": Secret("sandbox")},
-    )
+    account = with_credentials(rig.provider.account, rest_api_key=secret, project_key="sandbox")
     provider = BatchProvider(account, rig.provider.transport)
     with pytest.raises(AuthError) as caught:
         await provider.list()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from app.providers.base import (
     OutcomeStatus,
     RateLimited,
     Recipient,
-    Secret,
     TransientError,
     Unsupported,
     ValidationError,
@@ -37,7 +35,7 @@ from app.providers.bulksms import (
 from app.providers.registry import sandbox_account
 from app.sandbox.bulksms import BulkSmsSandbox, split_line
 from app.sandbox.core import SandboxClock, SandboxEnv
-from tests.providers.rig import ProviderRig, Rigs, spec_of
+from tests.providers.rig import ProviderRig, Rigs, campaign_over, with_credentials
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GOOD = [f"+447911{i:06d}" for i in range(200)]
@@ -47,11 +45,11 @@ def spec(n: int = 3, key: str = "campaign-1", message: str = "Hello", **kw: Any)
     rows = [
         Recipient(row=i, line=i + 2, phone=f"+447911{i:06d}", message=message) for i in range(n)
     ]
-    return spec_of(rows, name="Spring sale", key=key, **kw)
+    return campaign_over(rows, name="Spring sale", key=key, **kw)
 
 
 def mixed(rows: list[Recipient]) -> CampaignSpec:
-    return spec_of(rows, name="Mixed", key="campaign-2")
+    return campaign_over(rows, name="Mixed", key="campaign-2")
 
 
 class Rig(ProviderRig[BulkSmsProvider]):
@@ -346,10 +344,7 @@ async def test_credits_run_out(rig, env):
 
 
 async def test_wrong_credentials_are_an_auth_error_that_shows_no_secret(rig):
-    account = replace(
-        rig.provider.account,
-        credentials={"username": Secret("sandbox"), "password": Secret("hunter2-secret")},
-    )
+    account = with_credentials(rig.provider.account, username="sandbox", password="hunter2-secret")
     provider = BulkSmsProvider(account, rig.transport)
     with pytest.raises(AuthError) as caught:
         await provider.send(spec(1))
@@ -399,7 +394,7 @@ async def test_validate_reports_rows_the_adapter_cannot_send(rig):
 
 
 async def test_validate_with_wrong_credentials_raises(rig):
-    account = replace(rig.provider.account, credentials={"username": Secret("x")})
+    account = with_credentials(rig.provider.account, username="x")
     with pytest.raises(AuthError):
         await BulkSmsProvider(account, rig.transport).validate(spec(1))
 

@@ -19,7 +19,6 @@ from app.providers.base import (
     NotFound,
     ProviderError,
     RateLimited,
-    Secret,
     Severity,
     TransientError,
     Unsupported,
@@ -29,7 +28,7 @@ from app.providers.cordial import HINTS, CordialProvider, raise_error
 from app.providers.registry import sandbox_account
 from app.sandbox.cordial import CordialSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv
-from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec
+from tests.providers.rig import ProviderRig, Rigs, answer, one_text_spec, with_credentials
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = CampaignStatus
@@ -304,7 +303,7 @@ def test_the_v1_shapes_and_non_json_bodies_are_understood():
 
 async def test_a_wrong_key_is_an_auth_error_that_never_shows_the_key(env, rig: Rig):
     secret = "s3cret-Key-0042"
-    account = replace(rig.provider.account, credentials={"api_key": Secret(secret)})
+    account = with_credentials(rig.provider.account, api_key=secret)
     provider = CordialProvider(account, rig.provider.transport)
     with pytest.raises(AuthError) as caught:
         await provider.list()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -24,7 +26,6 @@ from app.providers.base import (
     ProviderError,
     RateLimited,
     Recipient,
-    Secret,
     TransientError,
     Unsupported,
     ValidationError,
@@ -40,21 +41,12 @@ from app.providers.rocketcoms import (
     multipart_csv,
     schedule_params,
 )
-from app.providers.transport import Transport, make_client
 from app.sandbox.core import SandboxClock, SandboxEnv
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.providers.rig import ProviderRig, Rigs, Waits, campaign_over, with_credentials
 
 S = CampaignStatus
-
-
-class Sleeps:
-    """A Transport ``sleep`` that records the waits instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
+SANDBOX = sandbox_account("rocketcoms", IN_PROCESS_URL)
 
 
 class ArmOnUpload(httpx.AsyncBaseTransport):
@@ -80,14 +72,13 @@ def rows(count: int, message: str = "Spring sale") -> list[Recipient]:
     return [Recipient(i, i + 2, f"+1202555{i:04d}", f"{message} {i}") for i in range(count)]
 
 
-def spec_of(recipients: list[Recipient], key: str = "local-1", **kw: object) -> CampaignSpec:
-    return CampaignSpec(
-        name="Spring",
-        recipients=lambda: iter(recipients),
-        count=len(recipients),
-        idempotency_key=key,
-        **kw,  # type: ignore[arg-type]
-    )
+def spec_of(recipients: list[Recipient], key: str = "local-1", **kw: Any) -> CampaignSpec:
+    return campaign_over(recipients, key=key, **kw)
+
+
+class Rig(ProviderRig[RocketComsProvider]):
+    adapter = RocketComsProvider
+    mount = "/rocketcoms"
 
 
 @pytest.fixture
@@ -97,29 +88,22 @@ def env() -> SandboxEnv:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> Waits:
+    return Waits()
 
 
 @pytest.fixture
-async def connect(
-    env: SandboxEnv, sleeps: Sleeps
-) -> AsyncIterator[Callable[..., RocketComsProvider]]:
-    """Makes adapters on the in-process sandbox (or on ``inner``); closes them afterwards."""
-    transports: list[Transport] = []
+def connect(env: SandboxEnv, sleeps: Waits, rigs: Rigs) -> Callable[..., RocketComsProvider]:
+    """Makes adapters on the in-process sandbox (or on ``inner``), all waiting in ``sleeps``."""
 
     def make(
         account: Account | None = None, inner: httpx.AsyncBaseTransport | None = None
     ) -> RocketComsProvider:
         inner = inner or SandboxTransport(env, providers=["/rocketcoms"])
-        transport = Transport(make_client(inner), sleep=sleeps)
-        transports.append(transport)
         account = account or sandbox_account("rocketcoms", IN_PROCESS_URL)
-        return RocketComsProvider(account, transport)
+        return rigs.on(Rig, env, account, inner, waits=sleeps).provider
 
-    yield make
-    for transport in transports:
-        await transport.aclose()
+    return make
 
 
 @pytest.fixture
@@ -333,15 +317,15 @@ async def test_server_error_on_create_is_retried_after_a_lookup(connect, env, sl
     batch = await provider.send(spec_of(rows(2)))
     assert env.faults.server_errors == 0
     assert [c.id for c in await provider.list()] == [batch.id]
-    assert len(sleeps.waits) == 1
+    assert len(sleeps) == 1
 
 
 async def test_rate_limit_waits_for_retry_after(provider, env, sleeps):
     env.faults.rate_limit = 2
     env.faults.retry_after = 7
     assert await provider.list() == []
-    assert len(sleeps.waits) == 2
-    assert min(sleeps.waits) >= 7
+    assert len(sleeps) == 2
+    assert min(sleeps) >= 7
 
 
 async def test_rate_limit_that_lasts_becomes_rate_limited(provider, env):
@@ -356,7 +340,7 @@ async def test_rate_limit_that_lasts_becomes_rate_limited(provider, env):
 async def test_server_errors_on_reads_are_retried(provider, env, sleeps):
     env.faults.server_errors = 2
     assert await provider.list() == []
-    assert len(sleeps.waits) == 2
+    assert len(sleeps) == 2
 
 
 async def test_server_errors_that_last_become_transient(provider, env):
@@ -369,13 +353,7 @@ async def test_server_errors_that_last_become_transient(provider, env):
 
 # -- errors -----------------------------------------------------------------------------------
 async def test_wrong_credentials_raise_auth_error_without_the_secret(connect):
-    account = Account(
-        provider="rocketcoms",
-        name="wrong",
-        base_url=f"{IN_PROCESS_URL}/rocketcoms",
-        credentials={"api_key": Secret("sandbox"), "api_secret": Secret("hunter2-secret")},
-        sandbox=True,
-    )
+    account = with_credentials(SANDBOX, api_key="sandbox", api_secret="hunter2-secret")
     provider = connect(account)
     with pytest.raises(AuthError) as caught:
         await provider.list()
@@ -386,13 +364,7 @@ async def test_wrong_credentials_raise_auth_error_without_the_secret(connect):
 
 
 async def test_bearer_token_is_used_when_the_account_has_one(connect):
-    account = Account(
-        provider="rocketcoms",
-        name="token",
-        base_url=f"{IN_PROCESS_URL}/rocketcoms",
-        credentials={"access_token": Secret("sandbox")},
-        sandbox=True,
-    )
+    account = with_credentials(SANDBOX, access_token="sandbox")
     provider = connect(account)
     assert await provider.list() == []
 
@@ -414,23 +386,12 @@ async def test_a_start_in_the_sandbox_past_is_a_validation_error(provider, env):
 
 
 async def test_a_real_account_needs_a_campaign_id(connect):
-    account = Account(
-        provider="rocketcoms",
-        name="real",
-        base_url=f"{IN_PROCESS_URL}/rocketcoms",
-        credentials={"api_key": Secret("sandbox"), "api_secret": Secret("sandbox")},
-    )
+    account = replace(SANDBOX, sandbox=False)
     provider = connect(account)
     with pytest.raises(ValidationError, match="campaign_id"):
         await provider.send(spec_of(rows(1)))
     configured = connect(
-        Account(
-            provider="rocketcoms",
-            name="real",
-            base_url=account.base_url,
-            credentials=account.credentials,
-            options={"campaign_id": "05ee2300-51cd-4021-b28d-11597cf9a175"},
-        )
+        replace(account, options={"campaign_id": "05ee2300-51cd-4021-b28d-11597cf9a175"})
     )
     batch = await configured.send(spec_of(rows(1)))
     assert batch.raw["campaignId"] == "05ee2300-51cd-4021-b28d-11597cf9a175"
@@ -546,26 +507,23 @@ def test_sending_never_begins_before_the_requested_start(start, first, length):
 
 # -- loopback ---------------------------------------------------------------------------------
 @pytest.mark.loopback
-async def test_round_trip_on_loopback(loopback_sandbox, sleeps):
+async def test_round_trip_on_loopback(loopback_sandbox, sleeps, rigs):
     sb = loopback_sandbox(SandboxEnv(clock=SandboxClock(frozen=True)), ["/rocketcoms"])
-    transport = Transport(
-        make_client(ArmOnUpload(httpx.AsyncHTTPTransport(), sb.env, drop_after=1)), sleep=sleeps
-    )
-    provider = RocketComsProvider(sandbox_account("rocketcoms", sb.url), transport)
-    try:
-        recipients = rows(30)
-        recipients[5] = Recipient(5, 7, "not a phone", "x")
-        spec = spec_of(recipients)
-        report = await provider.validate(spec)  # its POST's answer is lost on the way back
-        assert sb.env.faults.drop_after == 0
-        assert [issue.index for issue in report.issues] == [5]
-        assert [c.id for c in await provider.list()] == [report.campaign_id]
-        sent = await provider.send(spec, report.campaign_id)
-        assert sent.status is S.SCHEDULED
-        sb.env.clock.advance(60)
-        done = await provider.get(sent.id)
-        assert (done.status, done.sent, done.total) == (S.COMPLETED, 29, 30)
-        outcomes = [o async for o in provider.outcomes(sent.id)]
-        assert len(outcomes) == 30
-    finally:
-        await transport.aclose()
+    arm = ArmOnUpload(httpx.AsyncHTTPTransport(), sb.env, drop_after=1)
+    provider = rigs.on(
+        Rig, sb.env, sandbox_account("rocketcoms", sb.url), arm, waits=sleeps
+    ).provider
+    recipients = rows(30)
+    recipients[5] = Recipient(5, 7, "not a phone", "x")
+    spec = spec_of(recipients)
+    report = await provider.validate(spec)  # its POST's answer is lost on the way back
+    assert sb.env.faults.drop_after == 0
+    assert [issue.index for issue in report.issues] == [5]
+    assert [c.id for c in await provider.list()] == [report.campaign_id]
+    sent = await provider.send(spec, report.campaign_id)
+    assert sent.status is S.SCHEDULED
+    sb.env.clock.advance(60)
+    done = await provider.get(sent.id)
+    assert (done.status, done.sent, done.total) == (S.COMPLETED, 29, 30)
+    outcomes = [o async for o in provider.outcomes(sent.id)]
+    assert len(outcomes) == 30

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +21,6 @@ from app.providers.base import (
     OutcomeStatus,
     ProviderError,
     Recipient,
-    Secret,
     TransientError,
     ValidationError,
 )
@@ -35,9 +33,9 @@ from app.providers.routee import (
     part_name,
     split_id,
 )
-from app.providers.transport import RetryPolicy, Transport, make_client
 from app.sandbox.core import SandboxClock, SandboxEnv, network_outcome
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from app.sandbox.inprocess import IN_PROCESS_URL
+from tests.providers.rig import ProviderRig, Rigs, with_credentials
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 UNKNOWN = "+15550001234"  # parses, but is not a valid number: the network fails it
@@ -76,11 +74,11 @@ def make_spec(
 
 
 @dataclass
-class Harness:
-    env: SandboxEnv
-    provider: RouteeProvider
-    waits: list[float] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
+class Harness(ProviderRig[RouteeProvider]):
+    adapter = RouteeProvider
+    mount = "/routee"
+
+    paths: list[str] = field(default_factory=list)  # "METHOD /path" of every request made
 
     def advance(self, seconds: float) -> None:
         self.env.clock.advance(seconds)
@@ -90,36 +88,19 @@ def make_env() -> SandboxEnv:
     return SandboxEnv(clock=SandboxClock(T0, frozen=True))
 
 
-def build(env: SandboxEnv, base_url: str, client: httpx.AsyncClient, **creds: str) -> Harness:
-    harness = Harness(env, None)  # type: ignore[arg-type]
-
-    async def sleep(seconds: float) -> None:
-        harness.waits.append(seconds)
+def recording(harness: Harness) -> Harness:
+    """``harness`` with every request it makes noted in its ``paths``."""
 
     async def record(request: httpx.Request) -> None:
         harness.paths.append(f"{request.method} {request.url.path}")
 
-    client.event_hooks["request"].append(record)
-    account = sandbox_account("routee", base_url)
-    if creds:
-        account = type(account)(
-            provider="routee",
-            name=account.name,
-            base_url=account.base_url,
-            credentials={k: Secret(v) for k, v in creds.items()},
-        )
-    transport = Transport(client, policy=RetryPolicy(attempts=4), sleep=sleep, rng=lambda: 0.0)
-    harness.provider = RouteeProvider(account, transport)
+    harness.transport.client.event_hooks["request"].append(record)
     return harness
 
 
 @pytest.fixture
-async def h() -> AsyncIterator[Harness]:
-    env = make_env()
-    client = make_client(SandboxTransport(env, providers=["/routee"]))
-    harness = build(env, IN_PROCESS_URL, client)
-    yield harness
-    await client.aclose()
+def h(rigs: Rigs) -> Harness:
+    return recording(rigs.in_process(Harness, make_env(), jitter=False))
 
 
 def test_registry_names_this_adapter() -> None:
@@ -374,12 +355,13 @@ def test_overall_status_of_parts() -> None:
 
 
 # -- auth -----------------------------------------------------------------------------------
-async def test_wrong_credentials_are_an_auth_error_without_the_secret() -> None:
-    env = make_env()
-    async with make_client(SandboxTransport(env, providers=["/routee"])) as client:
-        h = build(env, IN_PROCESS_URL, client, application_id="me", application_secret="hunter2")
-        with pytest.raises(AuthError) as info:
-            await h.provider.list()
+async def test_wrong_credentials_are_an_auth_error_without_the_secret(rigs: Rigs) -> None:
+    account = with_credentials(
+        sandbox_account("routee", IN_PROCESS_URL), application_id="me", application_secret="hunter2"
+    )
+    h = rigs.in_process(Harness, make_env(), account, jitter=False)
+    with pytest.raises(AuthError) as info:
+        await h.provider.list()
     assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value.__dict__)
     assert "hunter2" not in repr(h.provider.account)
 
@@ -454,21 +436,20 @@ async def test_persistent_5xx_is_transient(h: Harness) -> None:
 
 # -- loopback -------------------------------------------------------------------------------
 @pytest.mark.loopback
-async def test_round_trip_on_loopback(loopback_sandbox) -> None:
+async def test_round_trip_on_loopback(loopback_sandbox, rigs: Rigs) -> None:
     sb = loopback_sandbox(make_env(), providers=["/routee"])
-    async with make_client() as client:
-        h = build(sb.env, sb.url, client)
-        sb.env.faults.update({"drop_after": 1, "only": "/routee/sms/campaign"})
-        sent = await h.provider.send(make_spec([*numbers(9), UNKNOWN], ["a", "b"]))
-        assert len(split_id(sent.id)) == 2 and ID_SEPARATOR in sent.id
-        assert [c.id for c in await h.provider.list()] == [sent.id]
-        sb.env.clock.advance(120)
-        done = await h.provider.get(sent.id)
-        assert done.status is S.COMPLETED and done.failed >= 1
-        outcomes = [o async for o in h.provider.outcomes(sent.id)]
-        assert len(outcomes) == 10 and {o.status for o in outcomes} >= {OutcomeStatus.FAILED}
+    h = rigs.on(Harness, sb.env, sandbox_account("routee", sb.url), jitter=False)
+    sb.env.faults.update({"drop_after": 1, "only": "/routee/sms/campaign"})
+    sent = await h.provider.send(make_spec([*numbers(9), UNKNOWN], ["a", "b"]))
+    assert len(split_id(sent.id)) == 2 and ID_SEPARATOR in sent.id
+    assert [c.id for c in await h.provider.list()] == [sent.id]
+    sb.env.clock.advance(120)
+    done = await h.provider.get(sent.id)
+    assert done.status is S.COMPLETED and done.failed >= 1
+    outcomes = [o async for o in h.provider.outcomes(sent.id)]
+    assert len(outcomes) == 10 and {o.status for o in outcomes} >= {OutcomeStatus.FAILED}
 
-        later = await h.provider.send(make_spec(numbers(2), key="k2", start=T0 + timedelta(days=2)))
-        kept = await h.provider.update(later.id, make_spec(numbers(3), key="k2"))
-        assert kept.status is S.SCHEDULED and kept.total == 3
-        assert (await h.provider.cancel(later.id)).status is S.CANCELLED
+    later = await h.provider.send(make_spec(numbers(2), key="k2", start=T0 + timedelta(days=2)))
+    kept = await h.provider.update(later.id, make_spec(numbers(3), key="k2"))
+    assert kept.status is S.SCHEDULED and kept.total == 3
+    assert (await h.provider.cancel(later.id)).status is S.CANCELLED
