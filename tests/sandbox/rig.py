@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
+
+from app.sandbox.core import SandboxEnv
 from app.sandbox.inprocess import SandboxTransport
 
 
@@ -13,3 +18,14 @@ def mounted(transport: SandboxTransport, prefix: str) -> Any:
     root = transport._inner.app.app  # FaultMiddleware -> Starlette
     (mount,) = [r for r in root.routes if getattr(r, "path", "") == prefix]
     return mount.app
+
+
+@asynccontextmanager
+async def wire_client(
+    env: SandboxEnv, prefix: str, **options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain HTTP client on the in-process sandbox serving only ``prefix``; ``options``
+    (headers, base_url...) go to the client."""
+    transport = SandboxTransport(env, providers=[prefix])
+    async with httpx.AsyncClient(transport=transport, **options) as client:
+        yield client

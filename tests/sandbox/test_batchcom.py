@@ -12,7 +12,8 @@ import pytest
 
 from app.sandbox.batchcom import fault_response, targeted_audience
 from app.sandbox.core import SandboxClock, SandboxEnv, network_outcome
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from app.sandbox.inprocess import IN_PROCESS_URL
+from tests.sandbox.rig import wire_client
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BASE = f"{IN_PROCESS_URL}/batch/2.8"
@@ -39,8 +40,7 @@ def env() -> SandboxEnv:
 
 @pytest.fixture
 async def http(env: SandboxEnv) -> AsyncIterator[httpx.AsyncClient]:
-    transport = SandboxTransport(env, providers=["/batch"])
-    async with httpx.AsyncClient(transport=transport, headers=AUTH) as client:
+    async with wire_client(env, "/batch", headers=AUTH) as client:
         yield client
 
 
@@ -98,7 +98,7 @@ async def test_create_answers_an_orchestration_id_and_view_shows_a_draft(http):
     ],
 )
 async def test_authentication_is_checked_before_anything_else(env, headers):
-    async with httpx.AsyncClient(transport=SandboxTransport(env, ["/batch"])) as client:
+    async with wire_client(env, "/batch") as client:
         for path in ("/campaigns/create", "/no/such/route"):
             response = await client.post(f"{BASE}{path}", content=b"{not json", headers=headers)
             assert_error(response, 401, "AUTHENTICATION_INVALID", 10)

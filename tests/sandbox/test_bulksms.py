@@ -11,8 +11,8 @@ import pytest
 
 from app.sandbox.bulksms import DEFAULTS, BulkSmsSandbox, split_line
 from app.sandbox.core import SandboxClock, SandboxEnv
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
-from tests.sandbox.rig import mounted
+from app.sandbox.inprocess import IN_PROCESS_URL
+from tests.sandbox.rig import mounted, wire_client
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SEND = f"{IN_PROCESS_URL}/bulksms/submission/send_batch/1/1.0"
@@ -36,7 +36,7 @@ def env() -> SandboxEnv:
 
 @pytest.fixture
 async def client(env: SandboxEnv) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=SandboxTransport(env, ["/bulksms"])) as c:
+    async with wire_client(env, "/bulksms") as c:
         yield c
 
 

@@ -14,7 +14,8 @@ import pytest
 from app.sandbox.audience import Audience
 from app.sandbox.cordial import fault_response
 from app.sandbox.core import SandboxClock, SandboxEnv, network_outcome
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from app.sandbox.inprocess import IN_PROCESS_URL
+from tests.sandbox.rig import wire_client
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BASE = f"{IN_PROCESS_URL}/cordial/v2/batchmessages"
@@ -48,8 +49,7 @@ def env() -> SandboxEnv:
 
 @pytest.fixture
 async def http(env: SandboxEnv) -> AsyncIterator[httpx.AsyncClient]:
-    transport = SandboxTransport(env, providers=["/cordial"])
-    async with httpx.AsyncClient(transport=transport, headers=AUTH) as client:
+    async with wire_client(env, "/cordial", headers=AUTH) as client:
         yield client
 
 
@@ -86,7 +86,7 @@ async def test_post_creates_a_draft_with_an_id_and_the_audience_size(http: httpx
     [{}, basic("wrong"), basic("sandbox", "not-empty"), {"Authorization": "Bearer sandbox"}],
 )
 async def test_anything_but_the_key_with_an_empty_password_is_refused(env, headers):
-    async with httpx.AsyncClient(transport=SandboxTransport(env, ["/cordial"])) as client:
+    async with wire_client(env, "/cordial") as client:
         response = await client.get(BASE, headers=headers)
     assert_error(response, 401, "UNAUTHORIZED")
 

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from app.sandbox.core import SandboxClock, SandboxEnv
-from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from app.sandbox.inprocess import IN_PROCESS_URL
+from tests.sandbox.rig import wire_client
 
 BASE = "/rocketcoms/v1"
 CAMPAIGN = "05ee2300-51cd-4021-b28d-11597cf9a175"
@@ -34,9 +35,8 @@ def env() -> SandboxEnv:
 
 @pytest.fixture
 async def client(env: SandboxEnv) -> AsyncIterator[httpx.AsyncClient]:
-    transport = SandboxTransport(env, providers=["/rocketcoms"])
-    async with httpx.AsyncClient(
-        transport=transport, base_url=IN_PROCESS_URL, headers={"Authorization": BASIC}
+    async with wire_client(
+        env, "/rocketcoms", base_url=IN_PROCESS_URL, headers={"Authorization": BASIC}
     ) as http:
         yield http
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.sandbox.core import SandboxClock, SandboxEnv, network_outcome
-from app.sandbox.inprocess import SandboxTransport
 from app.sandbox.routee import destination_zone
+from tests.sandbox.rig import wire_client
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BASE = "http://sandbox.invalid/routee"
@@ -78,7 +78,7 @@ def env() -> SandboxEnv:
 
 @pytest.fixture
 async def api(env: SandboxEnv) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(transport=SandboxTransport(env, providers=["/routee"])) as c:
+    async with wire_client(env, "/routee") as c:
         client = Api(c, env)
         await client.login()
         yield client
