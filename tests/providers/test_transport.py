@@ -18,30 +18,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.providers.base import NotFound, RateLimited, TransientError
+from app.providers.base import Conflict, NotFound, ProviderError, RateLimited, TransientError
 from app.providers.transport import (
     RetryPolicy,
     Transport,
+    could_not,
+    error_class,
     error_for,
+    json_answer,
     make_client,
     redact_url,
     retry_after_seconds,
 )
 from app.sandbox.core import SandboxEnv
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
+from tests.providers.rig import Waits, answer
 
 BASE = "http://app.test"
 USER = "u53r-n4me-xq"
 PASSWORD = "p4ss-w0rd-zk"
 REPORT = f"{IN_PROCESS_URL}/bulksms/status_reports/get_report/2/2.0"
 SANDBOX_PARAMS = {"username": "sandbox", "password": "sandbox", "batch_id": "1"}
-
-
-class Waits(list[float]):
-    """A fake ``sleep`` that records how long the transport asked to wait."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 class Server:
@@ -212,7 +209,7 @@ async def test_429_is_also_retried_for_a_create(scripted, server):
     assert waits == [2.0]
 
 
-async def test_429_on_every_attempt_returns_the_last_answer(scripted, server):
+async def test_429_on_every_attempt_returns_the_lastanswer(scripted, server):
     transport, waits = scripted
     server.scripts["busy"] = [(429, "slow down", {"Retry-After": "3"})] * 10
     response = await transport.request("GET", f"{BASE}/script/busy", provider="x")
@@ -463,24 +460,20 @@ def test_backoff_is_jittered_within_the_ceiling(attempt, jitter, base):
 
 
 # -- error_for: what every adapter's error mapping shares --------------------------------------
-def _answer(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, headers=headers, request=httpx.Request("GET", BASE))
-
-
 def test_error_for_gives_rate_limits_their_wait_and_the_providers_floor():
     kw = {"provider": "x", "code": "60", "provider_message": "slow", "idempotent": True}
-    limited = error_for(RateLimited, "Slow down.", _answer(429, {"Retry-After": "2"}), **kw)
+    limited = error_for(RateLimited, "Slow down.", answer(429, **{"Retry-After": "2"}), **kw)
     assert isinstance(limited, RateLimited) and limited.retry_after == 2.0
-    floored = error_for(RateLimited, "Slow.", _answer(429), retry_after_floor=5.0, **kw)
+    floored = error_for(RateLimited, "Slow.", answer(429), retry_after_floor=5.0, **kw)
     assert floored.retry_after == 5.0
-    assert error_for(RateLimited, "Slow.", _answer(429), **kw).retry_after is None
+    assert error_for(RateLimited, "Slow.", answer(429), **kw).retry_after is None
     assert (limited.code, limited.http_status, limited.provider_message) == ("60", 429, "slow")
 
 
 @pytest.mark.parametrize(("idempotent", "ambiguous"), [(True, False), (False, True)])
 def test_error_for_marks_a_failed_create_as_maybe_processed(idempotent, ambiguous):
     error = error_for(
-        TransientError, "Down.", _answer(503), provider="x", code=None,
+        TransientError, "Down.", answer(503), provider="x", code=None,
         provider_message=None, idempotent=idempotent,
     )  # fmt: skip
     assert isinstance(error, TransientError) and error.ambiguous is ambiguous
@@ -488,8 +481,32 @@ def test_error_for_marks_a_failed_create_as_maybe_processed(idempotent, ambiguou
 
 def test_error_for_builds_other_classes_as_they_are():
     error = error_for(
-        NotFound, "No such campaign.", _answer(404), provider="x", code="404009001",
+        NotFound, "No such campaign.", answer(404), provider="x", code="404009001",
         provider_message="gone", idempotent=False,
     )  # fmt: skip
     assert type(error) is NotFound and str(error) == "No such campaign."
     assert error.http_status == 404
+
+
+def test_error_class_takes_the_providers_code_then_the_http_status():
+    by_code = {"GONE": NotFound, "SLOW": RateLimited}
+    by_status = {404: NotFound, 409: Conflict}
+    assert error_class("SLOW", 404, by_code, by_status) is RateLimited
+    assert error_class("NEW", 409, by_code, by_status) is Conflict
+    assert error_class(None, 404, by_code, by_status) is NotFound
+    assert error_class(None, 502, by_code, by_status) is TransientError
+    assert error_class("NEW", 418, by_code, by_status) is ProviderError
+
+
+def test_could_not_ends_the_sentence_once():
+    assert could_not("Batch", "read it", "gone") == "Batch could not read it: gone."
+    assert could_not("Batch", "read it", "gone.") == "Batch could not read it: gone."
+
+
+def test_json_answer_decodes_json_and_refuses_anything_else():
+    kw = {"provider": "x", "display_name": "X", "doing": "read it"}
+    assert json_answer(answer(200, {"id": 1}), **kw) == {"id": 1}
+    assert json_answer(answer(204), **kw) is None
+    with pytest.raises(TransientError, match="X answered read it with something") as caught:
+        json_answer(answer(200, "<html>proxy</html>"), **kw)
+    assert caught.value.http_status == 200 and caught.value.provider == "x"
