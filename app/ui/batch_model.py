@@ -24,7 +24,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QUndoStack
 
 from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
+from app.domain.sms import ForcingChar
 from app.store import autosave
+from app.ui import roles
 from app.ui.chunked import Steps
 from app.ui.columns import (
     NUMERIC,
@@ -41,9 +43,11 @@ from app.ui.row_filter import RowFilter
 Index = QModelIndex | QPersistentModelIndex
 
 #: The forcing characters of a message cell (a tuple of ``ForcingChar``), for the delegate.
-FORCING_ROLE = Qt.ItemDataRole.UserRole + 1
+FORCING_ROLE = roles.USER + 1
 #: The batch row behind a view row.
-BATCH_ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+BATCH_ROW_ROLE = roles.USER + 2
+#: The roles a paint asks for, as their place in a cached cell (see ``BatchModel._cells``).
+_CELL_SLOT = {roles.DISPLAY: 0, roles.BACKGROUND: 1, roles.ALIGNMENT: 2, FORCING_ROLE: 3}
 
 # Translucent tints read well on light and dark palettes alike.
 SEVERITY_TINT = {
@@ -57,6 +61,9 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
 _RESULT_CACHE_ROWS = 256
+
+#: A cell as a paint sees it: (text, background, alignment, forcing characters).
+Cell = tuple[str, QColor | None, Qt.AlignmentFlag | None, tuple[ForcingChar, ...] | None]
 
 
 #: More separate runs of changed rows than this are announced as one range (each signal costs
@@ -85,9 +92,11 @@ class BatchModel(QAbstractTableModel):
         self.row_filter = RowFilter.ALL
         self.sort_column = -1
         self.sort_order = Qt.SortOrder.AscendingOrder
-        # Results of the rows on screen: a paint asks for every cell and role of a row, and
-        # building a result is what costs. Cleared whenever the batch changes.
+        # Results and painted cells of the rows on screen: a paint asks for every cell and
+        # role of a row, and building a result is what costs. Cleared whenever the batch
+        # changes (``_forget``).
         self._results: dict[int, RowResult] = {}
+        self._cells: dict[int, list[Cell]] = {}
 
     # -- the document ---------------------------------------------------------------------
     @property
@@ -100,7 +109,7 @@ class BatchModel(QAbstractTableModel):
 
     def set_batch(self, batch: Batch) -> None:
         self.beginResetModel()
-        self._results.clear()
+        self._forget()
         self._batch = batch
         self._count = len(batch)
         self._columns = columns_for(batch.extra_columns)
@@ -112,7 +121,7 @@ class BatchModel(QAbstractTableModel):
 
     def refresh_all(self) -> None:
         """Every row's results changed (new settings): repaint them and the totals."""
-        self._results.clear()
+        self._forget()
         if self.rowCount() and self.columnCount():
             last = self.index(self.rowCount() - 1, self.columnCount() - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -149,6 +158,28 @@ class BatchModel(QAbstractTableModel):
             cached = self._results[row] = self._batch.result(row)
         return cached
 
+    def _row_cells(self, row: int) -> list[Cell]:
+        """What a paint shows of batch row ``row``: one :data:`Cell` per column."""
+        cached = self._cells.get(row)
+        if cached is None:
+            if len(self._cells) >= _RESULT_CACHE_ROWS:
+                self._cells.clear()
+            cached = self._cells[row] = [self._cell(row, column) for column in self._columns]
+        return cached
+
+    def _cell(self, row: int, column: Column) -> Cell:
+        forcing = self.result(row).analysis.forcing if column.field is Field.MESSAGE else None
+        return (
+            cell_text(self._batch, row, column, self.result),
+            self._background(row, column),
+            _RIGHT if column.field in NUMERIC else None,
+            forcing,
+        )
+
+    def _forget(self) -> None:
+        self._results.clear()
+        self._cells.clear()
+
     # -- Qt's model interface ------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         if parent.isValid():
@@ -158,40 +189,30 @@ class BatchModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            row = self.batch_row(index.row())
-            return cell_text(self._batch, row, self._columns[index.column()], self.result)
-        if role == Qt.ItemDataRole.EditRole:
+    def data(self, index: Index, role: int = roles.DISPLAY) -> Any:
+        slot = _CELL_SLOT.get(role)
+        if slot is not None:
+            return self._row_cells(self.batch_row(index.row()))[index.column()][slot]
+        if role == roles.EDIT:
             column = self._columns[index.column()]
             row = self.batch_row(index.row())
             if column.editable:
                 return edit_text(self._batch, row, column)
             return cell_text(self._batch, row, column, self.result)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self._background(self.batch_row(index.row()), self._columns[index.column()])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if self._columns[index.column()].field in NUMERIC else None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == roles.TOOLTIP:
             return self._tooltip(self.batch_row(index.row()), self._columns[index.column()])
-        if role == FORCING_ROLE:
-            if self._columns[index.column()].field is not Field.MESSAGE:
-                return None
-            return self.result(self.batch_row(index.row())).analysis.forcing
         if role == BATCH_ROW_ROLE:
             return self.batch_row(index.row())
         return None
 
     def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self, section: int, orientation: Qt.Orientation, role: int = roles.DISPLAY
     ) -> Any:
-        if orientation == Qt.Orientation.Vertical:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return str(self.batch_row(section) + 1)
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if orientation == roles.VERTICAL:
+            return str(self.batch_row(section) + 1) if role == roles.DISPLAY else None
+        if role == roles.DISPLAY:
             return self._columns[section].title
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == roles.TOOLTIP:
             return self._columns[section].tip or None
         return None
 
@@ -202,11 +223,11 @@ class BatchModel(QAbstractTableModel):
             return _EDITABLE
         return _READ_ONLY
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(self, index: Index, value: Any, role: int = roles.EDIT) -> bool:
         from app.ui.commands import SetCellCommand  # commands call back into this model
 
         column = self._columns[index.column()] if index.isValid() else None
-        if role != Qt.ItemDataRole.EditRole or column is None or not column.editable:
+        if role != roles.EDIT or column is None or not column.editable:
             return False
         if self.read_only:
             return False
@@ -300,7 +321,6 @@ class BatchModel(QAbstractTableModel):
 
     # -- edits (called by the undo commands, never directly by widgets) -----------------------
     def write_cell(self, row: int, column: Column, value: str) -> None:
-        self._results.clear()
         if column.field is Field.PHONE:
             changed = self._batch.set_phone(row, value)
             self.edited.emit(autosave.set_phone_op(row, value))
@@ -315,7 +335,6 @@ class BatchModel(QAbstractTableModel):
 
     def write_messages(self, changes: Iterable[tuple[int, str]]) -> None:
         """Set many messages at once: one change signal, one totals update."""
-        self._results.clear()
         changed: set[int] = set()
         for row, value in changes:
             changed |= self._batch.set_message(row, value)
@@ -328,8 +347,8 @@ class BatchModel(QAbstractTableModel):
         count = len(rows)
         view = self._insert_position(row)
         self.beginInsertRows(QModelIndex(), view, view + count - 1)
-        self._results.clear()
         changed = self._batch.insert_rows(row, rows)
+        self._forget()
         self._count += count
         if self._order is not None:
             shifted = [r + count if r >= row else r for r in self._order]
@@ -343,10 +362,10 @@ class BatchModel(QAbstractTableModel):
     def remove_batch_rows(self, row: int, count: int) -> list[RowData]:
         """Remove ``count`` batch rows from ``row``; return them for an undo."""
         end = row + count
-        self._results.clear()
         if self._order is None:
             self.beginRemoveRows(QModelIndex(), row, end - 1)
             removed = self._batch.remove_rows(row, count)
+            self._forget()
             self._count -= count
             self.endRemoveRows()
         else:
@@ -367,7 +386,7 @@ class BatchModel(QAbstractTableModel):
             del self._order[first : last + 1]
             self.endRemoveRows()
         removed = self._batch.remove_rows(row, count)
-        self._results.clear()
+        self._forget()
         self._count -= count
         self._set_order([r - count if r >= end else r for r in self._order])
         return removed
@@ -384,6 +403,7 @@ class BatchModel(QAbstractTableModel):
 
     def _rows_changed(self, rows: set[int]) -> None:
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
+        self._forget()
         views = sorted(v for v in map(self.view_row, rows) if v >= 0)
         last_column = len(self._columns) - 1
         runs = list(_runs_ascending(views))
@@ -400,7 +420,7 @@ class BatchModel(QAbstractTableModel):
         """Show the rows the loader appended to the batch since the last call (file order)."""
         total = len(self._batch)
         if total > self._count:
-            self._results.clear()  # new rows can make shown ones duplicates
+            self._forget()  # new rows can make shown ones duplicates
             self.beginInsertRows(QModelIndex(), self._count, total - 1)
             self._count = total
             self.endInsertRows()

@@ -8,7 +8,7 @@ row is dropped as soon as the row changes: it was about the old content.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import compress, groupby
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.batch import Batch
 from app.providers.base import ProviderIssue
+from app.ui import roles
 from app.ui.chunked import Steps
 from app.ui.icons import app_icon
 from app.ui.wording import counted
@@ -88,6 +89,10 @@ def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
 #: remove and an insert per row (each costs the view a pass over its rows).
 _RESET_ABOVE_ROWS = 32
 
+#: Edited rows up to this many are spliced into the panel's lists one by one; more are
+#: rebuilt in one pass.
+_SPLICE_ROWS = 32
+
 #: Fewer provider entries than this fraction of the local ones are sliced into place; more
 #: are merged by a sort (which looks at every entry, in C).
 _SPLICE_RATIO = 64
@@ -132,13 +137,39 @@ class EntryRun:
         self.rows += [row] * len(entries)
         self.errors += _errors(entries)
 
-    def replace_row(self, row: int, entries: list[PanelEntry]) -> None:
-        lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
-        if lo == hi and not entries:
+    def replace_rows(self, entries_of: Mapping[int, list[PanelEntry]]) -> None:
+        """Make ``entries_of[row]`` the entries of each of its rows.
+
+        A few rows are spliced in place; more are rebuilt in one pass of slices, since each
+        splice moves the whole tail of a list that can hold a million entries.
+        """
+        if len(entries_of) <= _SPLICE_ROWS:
+            for row in sorted(entries_of):
+                lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
+                self._count_change(lo, hi, entries_of[row])
+                self.entries[lo:hi] = entries_of[row]
+                self.rows[lo:hi] = [row] * len(entries_of[row])
             return
-        self.errors += _errors(entries) - _errors(self.entries[lo:hi])
-        self.entries[lo:hi] = entries
-        self.rows[lo:hi] = [row] * len(entries)
+        entries: list[PanelEntry] = []
+        rows: list[int] = []
+        start = 0
+        for row in sorted(entries_of):
+            lo = bisect_left(self.rows, row, start)
+            hi = bisect_right(self.rows, row, lo)
+            new = entries_of[row]
+            self._count_change(lo, hi, new)
+            entries += self.entries[start:lo]
+            entries += new
+            rows += self.rows[start:lo]
+            rows += [row] * len(new)
+            start = hi
+        entries += self.entries[start:]
+        rows += self.rows[start:]
+        self.entries, self.rows = entries, rows
+
+    def _count_change(self, lo: int, hi: int, new: list[PanelEntry]) -> None:
+        """Count the errors of ``new`` instead of those of entries ``lo:hi``."""
+        self.errors += _errors(new) - _errors(self.entries[lo:hi])
 
 
 def _merged(local: EntryRun, provider: EntryRun) -> EntryRun:
@@ -188,19 +219,19 @@ class IssueListModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
+    def data(self, index: Index, role: int = roles.DISPLAY) -> Any:
+        if role == roles.DISPLAY:
             return _cell(self._shown[index.row()], index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(HEADERS) - 1:
+        if role == roles.TOOLTIP and index.column() == len(HEADERS) - 1:
             return self._shown[index.row()].message
-        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+        if role == roles.DECORATION and index.column() == 0:
             return _severity_icon(self._shown[index.row()].severity)
         return None
 
     def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self, section: int, orientation: Qt.Orientation, role: int = roles.DISPLAY
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == roles.HORIZONTAL and role == roles.DISPLAY:
             return HEADERS[section]
         return None
 
@@ -267,16 +298,14 @@ class IssueListModel(QAbstractTableModel):
 
     def apply_rows(self, entries_of: dict[int, list[PanelEntry]]) -> None:
         """Replace the entries of the given rows (local ones; provider ones were stale)."""
-        rows = sorted(entries_of)
-        for row in rows:
-            entries = entries_of[row]
-            self._local.replace_row(row, entries)
-            self._provider.replace_row(row, [])
-            self._all.replace_row(row, entries)
-            if len(rows) <= _RESET_ABOVE_ROWS:
-                self._replace_shown_row(row, [e for e in entries if self._shows(e)])
-        if len(rows) > _RESET_ABOVE_ROWS:
+        self._local.replace_rows(entries_of)
+        self._provider.replace_rows({row: [] for row in entries_of})
+        self._all.replace_rows(entries_of)
+        if len(entries_of) > _RESET_ABOVE_ROWS:
             self._reset_shown()
+        else:
+            for row in sorted(entries_of):
+                self._replace_shown_row(row, [e for e in entries_of[row] if self._shows(e)])
         self.changed.emit()
 
     def _replace_shown_row(self, row: int, entries: list[PanelEntry]) -> None:
