@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.domain.batch import Batch, RowData
 from app.providers.base import ProviderIssue, Severity
 from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, Source, provider_entries
@@ -75,3 +77,32 @@ def test_panel_follows_row_edits_and_drops_stale_provider_verdicts(context, qtbo
     batch.set_message(0, "")
     model.update_rows(batch, many | set())  # same result through the one-reset path
     assert model.counts() == (1, 1)
+
+
+@pytest.mark.parametrize("edited", [3, 40, 300])  # spliced, spliced with one reset, rebuilt
+@pytest.mark.parametrize("with_provider", [False, True])
+def test_panel_after_many_row_edits_matches_a_fresh_scan(context, edited, with_provider):
+    batch = Batch(context.batch_settings(context.settings))
+    phones = ("+4474001{:05d}", "nonsense {}", "+44121234{:04d}", "")  # mobile, bad, landline
+    rows = [RowData(phones[i % 4].format(i), "x" * (i % 3), line=i + 2) for i in range(800)]
+    batch.insert_rows(0, rows)
+    model = IssueListModel()
+    model.set_local(scan(batch))
+    provider = [ProviderIssue("P", "No.", index=i, row=i, line=i + 2) for i in (5, 500, 799)]
+    if with_provider:
+        model.set_provider(provider_entries(provider))
+    edits = set(range(0, 800, 800 // edited))
+    changed = set(edits)  # and the rows that shared a number with them
+    for row in edits:  # fix some rows, break others
+        changed |= batch.set_phone(row, "+447400123457" if row % 2 else f"bad {row}")
+        changed |= batch.set_message(row, "fixed" if row % 3 else "")
+    model.update_rows(batch, changed)
+    assert edited <= len(changed) < edited + 200
+
+    kept = [i for i in provider if i.row not in changed] if with_provider else []
+    expected = IssueListModel()
+    expected.set_local(scan(batch))
+    expected.set_provider(provider_entries(kept))
+    assert model.entries == expected.entries
+    assert model.counts() == expected.counts()
+    assert [model.entry(i) for i in range(model.rowCount())] == list(expected.entries)
