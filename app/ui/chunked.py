@@ -20,6 +20,15 @@ Steps = Generator[tuple[int, int], None, Any]
 DEFAULT_BUDGET_MS = 12.0
 
 
+def run_to_end(steps: Steps) -> Any:
+    """Run a job in one go (where its input is known to be small); its return value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
 class ChunkedJob(QObject):
     progress = Signal(int, int)
     finished = Signal(object)  # the generator's return value

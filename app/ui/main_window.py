@@ -45,9 +45,9 @@ from app.domain.campaign import Action
 from app.domain.csvfile import CsvFileError, CsvLayout
 from app.providers.base import Account, CampaignSpec, Provider, ProviderError
 from app.store.autosave import Op, RestoreError, Session, SessionHeader, replay
-from app.ui.batch_model import BatchModel
+from app.ui.batch_model import BatchModel, SortedRows
 from app.ui.batch_view import BatchView
-from app.ui.chunked import ChunkedJob, Steps
+from app.ui.chunked import ChunkedJob, Steps, run_to_end
 from app.ui.columns import Field
 from app.ui.commands import InsertRowsCommand, RemoveRowsCommand, SetMessagesCommand
 from app.ui.context import AppContext
@@ -928,7 +928,7 @@ class MainWindow(QMainWindow):
 
     def gsm_fix_action(self, rows: list[int]) -> QAction:
         """The one-click fix for ``rows``, its label saying what it saves."""
-        plan: GsmFixPlan = _drain(plan_steps(self.batch, rows))
+        plan: GsmFixPlan = run_to_end(plan_steps(self.batch, rows))
         action = QAction(_fix_label(plan, rows, self.batch), self)
         action.setEnabled(bool(plan.changes) and not self._busy)
         action.triggered.connect(lambda: self.apply_gsm_fix(plan))
@@ -968,7 +968,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Sorting by {title}…")
 
         def done(rows: object) -> None:
-            assert isinstance(rows, list)
+            assert isinstance(rows, SortedRows)
             self.model.apply_sort(column, order, rows)
             self.statusBar().clearMessage()
 
@@ -1136,15 +1136,6 @@ def _load_steps(loader: BatchLoader) -> Steps:
     while loader.load_next():
         yield loader.bytes_read, loader.bytes_total
     return loader.batch
-
-
-def _drain(steps: Steps) -> GsmFixPlan:
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            plan: GsmFixPlan = stop.value
-            return plan
 
 
 def _fix_label(plan: GsmFixPlan, rows: list[int], batch: Batch) -> str:
