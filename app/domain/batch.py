@@ -539,7 +539,7 @@ class Batch:
             self._first_lines.clear()
             for row, verdict in enumerate(self._check_all(self._phones)):
                 self._store_verdict(row, verdict)
-                self._join_group(row)
+                self._enter_group(row)
         else:
             self._tally.duplicate_warnings = duplicate_warnings
         for row in range(len(self)):
@@ -603,7 +603,7 @@ class Batch:
         self._codes.extend(bytes(count))
         self._e164.extend([None] * count)
         self._regions.extend([None] * count)
-        store, join, add = self._store_verdict, self._join_group, self._count
+        store, join, add = self._store_verdict, self._enter_group, self._count
         for row, verdict in enumerate(verdicts, start):
             store(row, verdict)
             join(row)
@@ -633,23 +633,34 @@ class Batch:
 
     def _join_group(self, row: int) -> set[int]:
         """Put the row in the group of its number; the ids of the partners it joins."""
+        group = self._enter_group(row)
+        if not isinstance(group, list):
+            return set()
+        return set(group) - {self._ids[row]}
+
+    def _enter_group(self, row: int) -> int | list[int] | None:
+        """Put the row in the group of its number; that group (None: no valid number).
+
+        Loading calls this rather than :meth:`_join_group`: a set of the partners of each
+        row of a number on thousands of rows would cost more than all the rest of the row.
+        """
         e164 = self._e164[row]
         if e164 is None:
-            return set()
+            return None
         row_id = self._ids[row]
         mobile = self._codes[row] == _VALID_MOBILE
         self._first_lines.pop(e164, None)
         group = self._groups.get(e164)
         if group is None:
             self._groups[e164] = row_id
-            return set()
+            return row_id
         if isinstance(group, int):
-            self._groups[e164] = [group, row_id]
+            group = self._groups[e164] = [group, row_id]
             self._tally.duplicate_warnings += 2 * mobile
-            return {group}
+            return group
         group.append(row_id)
         self._tally.duplicate_warnings += mobile
-        return set(group) - {row_id}
+        return group
 
     def _leave_group(self, row: int) -> set[int]:
         """Take the row out of the group of its number; the ids of the partners it leaves."""

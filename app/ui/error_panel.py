@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import compress, groupby
 from operator import attrgetter, countOf
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.domain.batch import Batch
 from app.providers.base import ProviderIssue
 from app.ui import roles
-from app.ui.chunked import Steps
+from app.ui.chunked import Steps, run_to_end
 from app.ui.icons import app_icon
 from app.ui.wording import counted
 
@@ -92,6 +92,8 @@ _RESET_ABOVE_ROWS = 32
 #: Edited rows up to this many are spliced into the panel's lists one by one (40 µs each at
 #: 180,000 entries: the tail moves); more are rebuilt in one pass (10 ms, and 8 µs a row).
 _SPLICE_ROWS = 256
+#: Edited rows a rebuild takes per step.
+_REBUILD_STRIDE = 32
 
 #: Fewer provider entries than this fraction of the local ones are sliced into place; more
 #: are merged by a sort (which looks at every entry, in C).
@@ -140,36 +142,50 @@ class EntryRun:
     def replace_rows(self, entries_of: Mapping[int, list[PanelEntry]]) -> None:
         """Make ``entries_of[row]`` the entries of each of its rows.
 
-        A few rows are spliced in place; more are rebuilt in one pass of slices, since each
+        A few rows are spliced in place; more are rebuilt (:meth:`replaced_steps`), since each
         splice moves the tail of a list that can hold a million entries.
         """
-        if len(entries_of) <= _SPLICE_ROWS:
-            for row in sorted(entries_of):
-                lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
-                self._count_change(lo, hi, entries_of[row])
-                self.entries[lo:hi] = entries_of[row]
-                self.rows[lo:hi] = [row] * len(entries_of[row])
+        if len(entries_of) > _SPLICE_ROWS:
+            rebuilt: EntryRun = run_to_end(self.replaced_steps(entries_of))
+            self.entries, self.rows, self.errors = rebuilt.entries, rebuilt.rows, rebuilt.errors
             return
-        entries: list[PanelEntry] = []
-        rows: list[int] = []
-        start = 0
         for row in sorted(entries_of):
+            lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
+            new = entries_of[row]
+            self.errors += _errors(new) - _errors(self.entries[lo:hi])
+            self.entries[lo:hi] = new
+            self.rows[lo:hi] = [row] * len(new)
+
+    def replaced_steps(self, entries_of: Mapping[int, list[PanelEntry]]) -> Steps:
+        """A copy of this run with ``entries_of`` in place of their rows' entries, built from
+        slices a few rows per step, as a chunked job; this run stays as it is."""
+        run = EntryRun()
+        run.errors = self.errors
+        start = 0
+        rows = sorted(entries_of)
+        for done, row in enumerate(rows, 1):
             lo = bisect_left(self.rows, row, start)
             hi = bisect_right(self.rows, row, lo)
             new = entries_of[row]
-            self._count_change(lo, hi, new)
-            entries += self.entries[start:lo]
-            entries += new
-            rows += self.rows[start:lo]
-            rows += [row] * len(new)
+            run.errors += _errors(new) - _errors(self.entries[lo:hi])
+            run.entries += self.entries[start:lo]
+            run.entries += new
+            run.rows += self.rows[start:lo]
+            run.rows += [row] * len(new)
             start = hi
-        entries += self.entries[start:]
-        rows += self.rows[start:]
-        self.entries, self.rows = entries, rows
+            if done % _REBUILD_STRIDE == 0:
+                yield done, len(rows)
+        run.entries += self.entries[start:]
+        run.rows += self.rows[start:]
+        return run
 
-    def _count_change(self, lo: int, hi: int, new: list[PanelEntry]) -> None:
-        """Count the errors of ``new`` instead of those of entries ``lo:hi``."""
-        self.errors += _errors(new) - _errors(self.entries[lo:hi])
+
+class RowsUpdate(NamedTuple):
+    """New entries of edited rows (see :meth:`IssueListModel.rows_steps`)."""
+
+    entries_of: dict[int, list[PanelEntry]]
+    source: EntryRun  # the local run when the job started
+    local: EntryRun | None  # ``source`` with the rows replaced; None: splice them in
 
 
 def _merged(local: EntryRun, provider: EntryRun) -> EntryRun:
@@ -285,26 +301,36 @@ class IssueListModel(QAbstractTableModel):
 
     def update_rows(self, batch: Batch, rows: Iterable[int]) -> None:
         """Rows were edited: their entries become their new local issues."""
-        self.apply_rows({row: local_entries(batch, row) for row in rows})
+        self.apply_rows(run_to_end(self.rows_steps(batch, rows)))
 
-    @staticmethod
-    def rows_steps(batch: Batch, rows: Iterable[int]) -> Steps:
-        """The new entries of many edited rows, as a chunked job returning the mapping for
-        :meth:`apply_rows` (a duplicated number changes every row that shares it)."""
+    def rows_steps(self, batch: Batch, rows: Iterable[int]) -> Steps:
+        """The new entries of many edited rows, and the local run rebuilt with them, as a
+        chunked job returning a :class:`RowsUpdate` for :meth:`apply_rows` (a duplicated
+        number changes every row that shares it)."""
         rows = sorted(rows)
         entries: dict[int, list[PanelEntry]] = {}
         for start in range(0, len(rows), _SCAN_STRIDE // 8):
             for row in rows[start : start + _SCAN_STRIDE // 8]:
                 entries[row] = local_entries(batch, row)
             yield start, len(rows)
-        return entries
+        source, local = self._local, None
+        if len(rows) > _SPLICE_ROWS:
+            local = yield from source.replaced_steps(entries)
+        return RowsUpdate(entries, source, local)
 
-    def apply_rows(self, entries_of: dict[int, list[PanelEntry]]) -> None:
-        """Replace the entries of the given rows (local ones; provider ones were stale)."""
-        self._local.replace_rows(entries_of)
+    def apply_rows(self, update: RowsUpdate) -> None:
+        """Replace the entries of the update's rows (local ones; provider ones were stale)."""
+        entries_of = update.entries_of
+        all_is_local = self._all is self._local
+        if update.local is not None and update.source is self._local:
+            self._local = update.local  # rebuilt by the job from the run that is still here
+        else:
+            self._local.replace_rows(entries_of)
         if self._provider:
             self._provider.replace_rows({row: [] for row in entries_of})
-        if self._all is not self._local:
+        if all_is_local:
+            self._all = self._local
+        else:
             self._all.replace_rows(entries_of)
         if len(entries_of) > _RESET_ABOVE_ROWS:
             self._reset_shown()

@@ -52,7 +52,13 @@ from app.ui.columns import Field
 from app.ui.commands import InsertRowsCommand, RemoveRowsCommand, SetMessagesCommand
 from app.ui.context import AppContext
 from app.ui.dialogs import Button, Dialogs
-from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, provider_entries
+from app.ui.error_panel import (
+    EntryRun,
+    ErrorPanel,
+    IssueListModel,
+    RowsUpdate,
+    provider_entries,
+)
 from app.ui.find_bar import FindBar
 from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
 from app.ui.icons import app_icon
@@ -1032,11 +1038,11 @@ class MainWindow(QMainWindow):
         self._panel_rows = rows
         generation = self._generation
 
-        def done(entries: object) -> None:
-            assert isinstance(entries, dict)
+        def done(update: object) -> None:
+            assert isinstance(update, RowsUpdate)
             self._panel_rows = set()
             if generation == self._generation:  # else a rescan is on its way
-                panel.apply_rows(entries)
+                panel.apply_rows(update)
 
         self._run_job("panel", panel.rows_steps(self.batch, rows), done)
 
