@@ -67,8 +67,8 @@ _RESULT_CACHE_ROWS = 256
 Cell = tuple[str, QColor | None, Qt.AlignmentFlag | None, tuple[ForcingChar, ...] | None]
 
 
-#: More separate runs of changed rows than this are announced as one range (each signal costs
-#: the view a pass over its visible rows; a thousand of them froze the window).
+#: More changed rows than this are announced as one range (each signal costs the view a pass
+#: over its visible rows; a thousand of them froze the window).
 _MAX_CHANGED_RUNS = 32
 
 
@@ -419,11 +419,15 @@ class BatchModel(QAbstractTableModel):
     def _rows_changed(self, rows: set[int]) -> None:
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
         self._forget()
-        views = sorted(v for v in map(self.view_row, rows) if v >= 0)
+        if self._order is None:
+            views = sorted(row for row in rows if row < self._count)
+        else:
+            views = sorted(v for v in map(self.view_row, rows) if v >= 0)
         last_column = len(self._columns) - 1
-        runs = list(_runs_ascending(views))
-        if len(runs) > _MAX_CHANGED_RUNS:  # a number shared by thousands of scattered rows:
-            runs = [(views[0], views[-1])]  # one signal; the view repaints only what it shows
+        # Many rows (a number shared by thousands of scattered rows): one signal; the view
+        # repaints only what it shows.
+        many = len(views) > _MAX_CHANGED_RUNS
+        runs = [(views[0], views[-1])] if many else _runs_ascending(views)
         for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.totals_changed.emit()
