@@ -287,8 +287,13 @@ def test_the_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(phones, "_CACHE_LIMIT", 10)
     checker = PhoneChecker("US")
     raws = [f"+1 212 555 {n:04d}" for n in range(35)]
-    assert checker.check_many(raws) == [oracle(raw, "US") for raw in raws]
+    assert checker.check_many(raws[:8]) == [oracle(raw, "US") for raw in raws[:8]]
+    assert checker.check_many(raws[8:]) == [oracle(raw, "US") for raw in raws[8:]]
     assert len(checker._cache) <= 10
+    for raw in raws[:25]:
+        checker.check(raw)
+    # The oldest make room, one by one: the cache is never emptied in one go.
+    assert list(checker._cache) == raws[15:25]
 
 
 def test_the_library_limits_the_fast_path_copies_are_unchanged() -> None:
