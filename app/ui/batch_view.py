@@ -129,6 +129,10 @@ class BatchView(QTableView):
         # Fixed row heights: the view never measures a million rows.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        # Wide enough for row numbers up to 9,999,999 from the start: a header that widens
+        # as a file's rows come in shifts every column sideways, and the table is painted
+        # again.
+        rows.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 7) + 16)
         columns = self.horizontalHeader()
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         columns.setStretchLastSection(True)
