@@ -33,7 +33,7 @@ _PRIVATE = tempfile.mkdtemp(prefix="ui_1m_")
 for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
     os.environ[_var] = os.path.join(_PRIVATE, _var.lower())
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 # isort: split
@@ -87,6 +87,26 @@ class StallProbe:
         return stall * 1000
 
 
+class FirstPaint(QObject):
+    """When the table was first painted with rows in it (the end of that paint, as the
+    operator sees it; the window paints as it would, nothing is forced)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.at = 0.0
+        self._window = window
+        window.view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._window.model.rowCount() > 0:
+            self._window.view.viewport().removeEventFilter(self)
+            QTimer.singleShot(0, self._painted)  # runs once the paint is done
+        return False
+
+    def _painted(self) -> None:
+        self.at = time.perf_counter()
+
+
 async def signal_fired(signal: object, timeout: float = 3600) -> None:
     done = asyncio.Event()
     signal.connect(done.set)  # type: ignore[attr-defined]
@@ -113,14 +133,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     probe.say(f"window idle at start:     max stall {start_stall:.0f} ms")
 
     started = time.perf_counter()
-    first_rows: list[float] = []
-
-    def shown() -> None:
-        if not first_rows and window.model.rowCount() > 0:
-            window.view.viewport().repaint()  # painted, not just announced
-            first_rows.append(time.perf_counter() - started)
-
-    window.model.modelReset.connect(shown)
+    first_rows = FirstPaint(window)
     window.open_file(path)
     await signal_fired(window.loaded)
     loaded = time.perf_counter() - started
@@ -129,7 +142,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     scanned = time.perf_counter() - started
     scan_stall = probe.reset()
     probe.say(f"rows loaded:              {len(window.batch):,}")
-    probe.say(f"time to first rows:       {first_rows[0] * 1000:.0f} ms")
+    probe.say(f"time to first rows:       {(first_rows.at - started) * 1000:.0f} ms")
     probe.say(f"whole file loaded:        {loaded:.1f} s (max stall {load_stall:.0f} ms)")
     probe.say(f"issue scan done:          {scanned:.1f} s (max stall {scan_stall:.0f} ms)")
 

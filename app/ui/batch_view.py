@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -111,6 +112,27 @@ def _runs(text: str, forcing: tuple[ForcingChar, ...]) -> list[tuple[int, int, b
     return runs
 
 
+class RowNumbers(QHeaderView):
+    """The row-number header, as wide as seven digits (more past 9,999,999) need.
+
+    Qt sizes a header from the labels of its first and last hundred rows: in a proportional
+    font "1111" is narrower than "8888", so while a file loaded the header changed width with
+    nearly every batch of rows, shifting every column and repainting the whole table.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+
+    def sizeHint(self) -> QSize:
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        option.text = "8" * max(7, len(str(self.count())))
+        size = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_HeaderSection, option, QSize(), self
+        )
+        return QSize(size.width(), self.defaultSectionSize())
+
+
 class BatchView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,14 +147,11 @@ class BatchView(QTableView):
         )
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        rows = self.verticalHeader()
+        rows = RowNumbers(self)
+        self.setVerticalHeader(rows)
         # Fixed row heights: the view never measures a million rows.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        # Wide enough for row numbers up to 9,999,999 from the start: a header that widens
-        # as a file's rows come in shifts every column sideways, and the table is painted
-        # again.
-        rows.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 7) + 16)
         columns = self.horizontalHeader()
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         columns.setStretchLastSection(True)
@@ -141,6 +160,22 @@ class BatchView(QTableView):
         columns.setHighlightSections(False)
         self._delegate = MessageDelegate(self)
         self._fitted: tuple[object, ...] = ()
+        self._appended_only = False
+
+    def rows_appended(self) -> None:
+        """Rows are about to be appended below the file order (a load in progress): the
+        layout that follows updates the scroll range, but repaints only if they show."""
+        self._appended_only = True
+
+    def doItemsLayout(self) -> None:
+        # Qt repaints the whole table after any change of the row count. While a file loads,
+        # that was a 20-30 ms paint every second of rows that had not moved.
+        appended_only, self._appended_only = self._appended_only, False
+        last_shown = self.rowAt(self.viewport().height() - 1)
+        if not appended_only or last_shown < 0:  # -1: the rows do not fill the view yet
+            super().doItemsLayout()
+            return
+        self.updateGeometries()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -153,7 +188,11 @@ class BatchView(QTableView):
     def setModel(self, model: BatchModel) -> None:  # type: ignore[override]
         super().setModel(model)
         model.modelReset.connect(self.fit_columns)
+        model.modelReset.connect(self._layout_in_full)
         self.fit_columns()
+
+    def _layout_in_full(self) -> None:
+        self._appended_only = False
 
     def fit_columns(self) -> None:
         """Starting widths, set when the columns change (sorting and filtering keep the

@@ -1,0 +1,78 @@
+"""The editor's table view: the row-number header's width and the layout after appended rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QUndoStack
+
+from app.domain.batch import Batch, RowData
+from app.ui.batch_model import BatchModel
+from app.ui.batch_view import BatchView
+
+
+class PaintCounter(QObject):
+    def __init__(self, watched: QObject) -> None:
+        super().__init__()
+        self.paints = 0
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        self.paints += event.type() == QEvent.Type.Paint
+        return False
+
+
+def rows(count: int, start: int = 0) -> list[RowData]:
+    return [RowData(f"+4474001{i:05d}", "Hi", line=i + 2) for i in range(start, start + count)]
+
+
+def shown_view(qtbot, context, count: int) -> tuple[BatchView, BatchModel]:
+    batch = Batch(context.batch_settings(context.settings))
+    batch.insert_rows(0, rows(count))
+    model = BatchModel(batch, QUndoStack())
+    view = BatchView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    return view, model
+
+
+def test_row_numbers_keep_their_width_as_rows_come_in(qtbot, context):
+    view, model = shown_view(qtbot, context, 3)
+    header = view.verticalHeader()
+    width = header.sizeHint().width()
+    assert width >= view.fontMetrics().horizontalAdvance("8888888")
+    model.batch.insert_rows(3, rows(20_000, start=3))
+    model.sync_appended()  # the rows a load appends, as "1" and "8" labels of every width
+    assert header.sizeHint().width() == width
+
+
+def test_rows_appended_below_the_view_update_the_scroll_range_without_a_repaint(qtbot, context):
+    view, model = shown_view(qtbot, context, 500)
+    qtbot.wait(50)
+    counter = PaintCounter(view.viewport())
+    scroll = view.verticalScrollBar()
+    before = scroll.maximum()
+
+    model.batch.insert_rows(500, rows(1000, start=500))  # as a load appends them
+    view.rows_appended()
+    model.sync_appended()
+    qtbot.waitUntil(lambda: scroll.maximum() > before)
+    qtbot.wait(50)
+    assert model.rowCount() == 1500
+    assert counter.paints == 0  # the rows on screen did not move
+
+    model.write_cell(0, model.columns[1], "Changed")  # other changes still repaint
+    qtbot.waitUntil(lambda: counter.paints > 0)
+
+
+def test_rows_appended_to_a_view_not_yet_full_are_painted(qtbot, context):
+    view, model = shown_view(qtbot, context, 2)
+    qtbot.wait(50)
+    counter = PaintCounter(view.viewport())
+    model.batch.insert_rows(2, rows(3, start=2))
+    view.rows_appended()
+    model.sync_appended()
+    qtbot.waitUntil(lambda: counter.paints > 0)
+    assert view.rowAt(view.rowViewportPosition(4)) == 4
