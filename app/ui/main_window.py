@@ -607,6 +607,7 @@ class MainWindow(QMainWindow):
         self._hide_progress()
         if self.batch is batch:
             self.model.sync_appended()
+            self.view.viewport().update()  # rows loaded later can make shown ones duplicates
         else:
             self.model.set_batch(batch)
         self.path = path
