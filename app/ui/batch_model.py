@@ -292,9 +292,26 @@ class BatchModel(QAbstractTableModel):
         return SortedRows(ordered, places)
 
     def apply_sort(self, column: int, order: Qt.SortOrder, rows: SortedRows) -> None:
-        """Show the rows of a sort job (:meth:`sort_steps`)."""
+        """Show the rows of a sort job (:meth:`sort_steps`).
+
+        The same rows in another order: a layout change, which keeps the current cell and
+        the selection on their rows (a reset would drop them, and re-create a million row
+        headers).
+        """
         self.sort_column, self.sort_order = column, order
-        self._reset_order(rows.rows, rows.places)
+        if len(rows.rows) != self.rowCount():  # rows came or went while it sorted
+            self._reset_order(rows.rows, rows.places)
+            return
+        self.layoutAboutToBeChanged.emit()
+        kept = self.persistentIndexList()
+        batch_rows = [self.batch_row(index.row()) for index in kept]
+        self._show(rows.rows, rows.places)
+        moved = [
+            self.index(self.view_row(row), index.column())
+            for index, row in zip(kept, batch_rows, strict=True)
+        ]
+        self.changePersistentIndexList(kept, moved)
+        self.layoutChanged.emit()
 
     # -- filtering ---------------------------------------------------------------------------
     def filter_steps(self, row_filter: RowFilter) -> Steps:
@@ -328,11 +345,15 @@ class BatchModel(QAbstractTableModel):
 
     def _reset_order(self, rows: list[int], places: list[int] | None = None) -> None:
         self.beginResetModel()
+        self._show(rows, places)
+        self.endResetModel()
+
+    def _show(self, rows: list[int], places: list[int] | None) -> None:
+        """Show ``rows`` in this order (file order without a filter needs no permutation)."""
         if self.row_filter is RowFilter.ALL and self.sort_column < 0:
             self._set_order(None)
         else:
             self._set_order(rows, places)
-        self.endResetModel()
 
     # -- edits (called by the undo commands, never directly by widgets) -----------------------
     def write_cell(self, row: int, column: Column, value: str) -> None:

@@ -242,6 +242,23 @@ def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
     assert [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)] == [r[2] for r in ROWS]
 
 
+def test_sorting_keeps_the_current_cell_on_its_row(loaded, qtbot):
+    model, view = loaded.model, loaded.view
+    phone = model.column_of(Field.PHONE)
+    view.setCurrentIndex(model.index(0, phone))
+    chosen = model.batch_row(0)
+    loaded.view.horizontalHeader().setSortIndicator(
+        model.column_of(Field.EXTRA, 0), Qt.SortOrder.DescendingOrder
+    )
+    qtbot.waitUntil(lambda: model.sort_column >= 0)
+    current = view.currentIndex()
+    assert current.column() == phone
+    assert model.batch_row(current.row()) == chosen and current.row() != 0
+    loaded.file_order_action.trigger()
+    qtbot.waitUntil(lambda: model.sort_column == -1)
+    assert view.currentIndex().row() == chosen
+
+
 def test_error_panel_click_and_enter_select_the_row(loaded, qtbot):
     panel = loaded.error_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() > 0)
