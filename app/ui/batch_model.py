@@ -260,13 +260,18 @@ class BatchModel(QAbstractTableModel):
 
     def sort_steps(self, column: int, order: Qt.SortOrder) -> Steps:
         """The visible rows sorted by ``column``, as a chunked job returning a
-        :class:`SortedRows`.
+        :class:`SortedRows`."""
+        rows = yield from self._visible_rows_steps()
+        return (yield from self._ordered_steps(rows, column, order))
+
+    def _ordered_steps(self, rows: list[int], column: int, order: Qt.SortOrder) -> Steps:
+        """``rows`` (in file order) in the order of ``column`` (-1: as they are), with the
+        view-row map, as a chunked job returning a :class:`SortedRows`.
 
         One ``sorted()`` of a million keys holds the loop for a third of a second, so the rows
         are sorted in runs of :data:`_SORT_RUN` and the runs merged a slice at a time (both
         stable, as one sort would be).
         """
-        rows = yield from self._visible_rows_steps()
         count = len(rows)
         total = 4 * count  # reading keys, sorting runs, merging, placing: a quarter each
         if column < 0:
@@ -314,8 +319,16 @@ class BatchModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # -- filtering ---------------------------------------------------------------------------
-    def filter_steps(self, row_filter: RowFilter) -> Steps:
-        """The rows ``row_filter`` keeps, as a chunked job returning the batch rows in order."""
+    def filter_steps(self, row_filter: RowFilter, kept: Steps | None = None) -> Steps:
+        """The rows ``row_filter`` keeps, in the current sort order, as a chunked job
+        returning a :class:`SortedRows`. ``kept``: a job that finds the rows (in file order)
+        faster than a look at each row (the error panel's)."""
+        rows = yield from (kept if kept is not None else self._kept_steps(row_filter))
+        return (yield from self._ordered_steps(rows, self.sort_column, self.sort_order))
+
+    def _kept_steps(self, row_filter: RowFilter) -> Steps:
+        if row_filter is RowFilter.ALL:
+            return (yield from self._file_order_steps())
         accepts = row_filter.accepts(self._batch)
         total = len(self._batch)
         rows: list[int] = []
@@ -325,18 +338,23 @@ class BatchModel(QAbstractTableModel):
             yield end, total
         return rows
 
-    def apply_filter(self, row_filter: RowFilter, rows: list[int]) -> None:
-        """Show ``rows`` (from :meth:`filter_steps`), in the current sort order."""
+    def apply_filter(self, row_filter: RowFilter, rows: SortedRows | None = None) -> None:
+        """Show the rows of a filter job (:meth:`filter_steps`). None: every row, which
+        needs no job while the view is in file order."""
         self.row_filter = row_filter
-        if self.sort_column >= 0:
-            key = sort_key(self._batch, self._columns[self.sort_column])
-            rows.sort(key=key, reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
-        self._reset_order(rows)
+        if rows is None:
+            assert row_filter is RowFilter.ALL and self.sort_column < 0
+            rows = SortedRows([], [])
+        self._reset_order(rows.rows, rows.places)
 
     def _visible_rows_steps(self) -> Steps:
         """The rows the filter keeps, in file order (a list of a million takes 40 ms)."""
         if self.row_filter is not RowFilter.ALL and self._order is not None:
             return sorted(self._order)  # a filtered subset: small
+        return (yield from self._file_order_steps())
+
+    def _file_order_steps(self) -> Steps:
+        """Every row, in file order."""
         rows: list[int] = []
         for start in range(0, self._count, _SORT_RUN):
             rows.extend(range(start, min(start + _SORT_RUN, self._count)))

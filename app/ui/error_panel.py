@@ -92,6 +92,8 @@ _RESET_ABOVE_ROWS = 32
 #: Edited rows up to this many are spliced into the panel's lists one by one (40 µs each at
 #: 180,000 entries: the tail moves); more are rebuilt in one pass (10 ms, and 8 µs a row).
 _SPLICE_ROWS = 256
+#: Entries a look for the rows with issues takes per step.
+_ROWS_SLICE = 32_768
 #: Edited rows a rebuild takes per step.
 _REBUILD_STRIDE = 32
 
@@ -374,13 +376,22 @@ class IssueListModel(QAbstractTableModel):
             self.source is None or entry.source is self.source
         )
 
-    def local_rows(self, severity: str | None) -> list[int]:
-        """The batch rows with a local issue (of ``severity``; None: of any), in order."""
+    def local_rows_steps(self, severity: str | None) -> Steps:
+        """The batch rows with a local issue (of ``severity``; None: of any), in order, as a
+        chunked job (a pass over 180,000 entries takes 30 ms)."""
         local = self._local
-        rows: Iterable[int] = local.rows
-        if severity is not None:
-            rows = compress(rows, _mask(local.entries, severity))
-        return list(dict.fromkeys(rows))  # in order already: drop the repeats
+        rows: list[int] = []
+        for start in range(0, len(local), _ROWS_SLICE):
+            end = start + _ROWS_SLICE
+            found: Iterable[int] = local.rows[start:end]
+            if severity is not None:
+                found = compress(found, _mask(local.entries[start:end], severity))
+            fresh = list(dict.fromkeys(found))  # in order already: drop the repeats
+            if rows and fresh and fresh[0] == rows[-1]:
+                del fresh[0]  # a row whose entries straddle two slices
+            rows += fresh
+            yield end, len(local)
+        return rows
 
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) among all entries."""

@@ -953,23 +953,31 @@ class MainWindow(QMainWindow):
 
     # -- filter, sort, find, navigation ----------------------------------------------------------
     def _filter_chosen(self) -> None:
-        row_filter = RowFilter(self.filter_box.currentData())  # Qt hands back the plain str
-        if row_filter is RowFilter.ALL:
-            self.model.apply_filter(RowFilter.ALL, list(range(len(self.batch))))
+        self._apply_row_filter(RowFilter(self.filter_box.currentData()))  # Qt gives the str
+
+    def _apply_row_filter(
+        self, row_filter: RowFilter, then: Callable[[], None] = lambda: None
+    ) -> None:
+        """Show the rows ``row_filter`` keeps (a chunked job unless it is every row in file
+        order), then call ``then``."""
+        if row_filter is RowFilter.ALL and self.model.sort_column < 0:
+            self.model.apply_filter(RowFilter.ALL)
+            then()
             return
+        kept = None
         if row_filter in _PANEL_FILTERS and self._panel_is_current():
             # The panel already knows every row with an issue: no need to look at each row.
-            rows = self.error_panel.model.local_rows(_PANEL_FILTERS[row_filter])
-            self.model.apply_filter(row_filter, rows)
-            return
+            kept = self.error_panel.model.local_rows_steps(_PANEL_FILTERS[row_filter])
         self.statusBar().showMessage(f"Filtering: {row_filter.value.lower()}…")
 
         def done(rows: object) -> None:
-            assert isinstance(rows, list)
+            assert isinstance(rows, SortedRows)
             self.model.apply_filter(row_filter, rows)
-            self.statusBar().showMessage(f"{len(rows):,} of {len(self.batch):,} rows shown", 5000)
+            shown = f"{len(rows.rows):,} of {len(self.batch):,} rows shown"
+            self.statusBar().showMessage(shown, 5000)
+            then()
 
-        self._run_job("filter", self.model.filter_steps(row_filter), done)
+        self._run_job("filter", self.model.filter_steps(row_filter, kept), done)
 
     def _sort_chosen(self, column: int, order: Qt.SortOrder) -> None:
         title = self.model.columns[column].title if column >= 0 else "file order"
@@ -1001,7 +1009,11 @@ class MainWindow(QMainWindow):
             self.filter_box.blockSignals(True)
             self.filter_box.setCurrentIndex(0)
             self.filter_box.blockSignals(False)
-            self.model.apply_filter(RowFilter.ALL, list(range(len(self.batch))))
+            self._apply_row_filter(RowFilter.ALL, lambda: self._go_to_row(batch_row, column))
+            return
+        self._go_to_row(batch_row, column)
+
+    def _go_to_row(self, batch_row: int, column: str) -> None:
         view_row = self.model.view_row(batch_row)
         if view_row < 0:
             return

@@ -6,6 +6,8 @@ import pytest
 
 from app.domain.batch import Batch, RowData
 from app.providers.base import ProviderIssue, Severity
+from app.ui import error_panel
+from app.ui.chunked import run_to_end
 from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, Source, provider_entries
 
 
@@ -106,3 +108,14 @@ def test_panel_after_many_row_edits_matches_a_fresh_scan(context, edited, with_p
     assert model.entries == expected.entries
     assert model.counts() == expected.counts()
     assert [model.entry(i) for i in range(model.rowCount())] == list(expected.entries)
+
+
+def test_rows_with_issues_are_found_a_slice_at_a_time(context, monkeypatch):
+    batch = batch_with_issues(context)
+    model = IssueListModel()
+    model.set_local(scan(batch))
+    expected = {None: [1, 2], "error": [1], "warning": [2]}
+    for size in (1, 2, 3, 100):  # row 1's two entries straddle slices of 1 and 2 entries
+        monkeypatch.setattr(error_panel, "_ROWS_SLICE", size)
+        for severity, rows in expected.items():
+            assert run_to_end(model.local_rows_steps(severity)) == rows
