@@ -431,7 +431,6 @@ class MainWindow(QMainWindow):
         self.filter_box.setEnabled(idle)
         self.region_box.setEnabled(idle)
         self.file_order_action.setEnabled(idle)
-        self.view.setSortingEnabled(False)  # the header's indicator drives model.sort itself
         self.view.horizontalHeader().setSectionsClickable(idle)
         self.model.read_only = self._busy
         self._update_validate_action()

@@ -235,6 +235,7 @@ def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
     position = QPoint(header.sectionViewportPosition(column) + 5, 5)
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
     qtbot.waitUntil(lambda: loaded.model.sort_column == column)
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == column
     names = [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)]
     assert names == sorted(names) != [r[2] for r in ROWS]
     loaded.file_order_action.trigger()
