@@ -967,13 +967,19 @@ class MainWindow(QMainWindow):
         if row_filter in _PANEL_FILTERS and self._panel_is_current():
             # The panel already knows every row with an issue: no need to look at each row.
             kept = self.error_panel.model.local_rows_steps(_PANEL_FILTERS[row_filter])
-        self.statusBar().showMessage(f"Filtering: {row_filter.value.lower()}…")
+        every = row_filter is RowFilter.ALL
+        self.statusBar().showMessage(
+            "Showing every row…" if every else f"Filtering: {row_filter.value.lower()}…"
+        )
 
         def done(rows: object) -> None:
             assert isinstance(rows, SortedRows)
             self.model.apply_filter(row_filter, rows)
-            shown = f"{len(rows.rows):,} of {len(self.batch):,} rows shown"
-            self.statusBar().showMessage(shown, 5000)
+            if every:
+                self.statusBar().clearMessage()
+            else:
+                shown = f"{len(rows.rows):,} of {len(self.batch):,} rows shown"
+                self.statusBar().showMessage(shown, 5000)
             then()
 
         self._run_job("filter", self.model.filter_steps(row_filter, kept), done)
