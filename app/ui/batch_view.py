@@ -113,7 +113,8 @@ def _runs(text: str, forcing: tuple[ForcingChar, ...]) -> list[tuple[int, int, b
 
 
 class RowNumbers(QHeaderView):
-    """The row-number header, as wide as seven digits (more past 9,999,999) need.
+    """The row-number header, as wide as seven digits (more past 9,999,999) need; hidden
+    while there are no rows.
 
     Qt sizes a header from the labels of its first and last hundred rows: in a proportional
     font "1111" is narrower than "8888", so while a file loaded the header changed width with
@@ -124,6 +125,8 @@ class RowNumbers(QHeaderView):
         super().__init__(Qt.Orientation.Vertical, parent)
 
     def sizeHint(self) -> QSize:
+        if self.count() == 0:  # no rows: no strip of grey beside the empty table
+            return QSize(0, self.defaultSectionSize())
         option = QStyleOptionHeader()
         self.initStyleOption(option)
         option.text = "8" * max(7, len(str(self.count())))
