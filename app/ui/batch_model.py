@@ -69,7 +69,7 @@ Cell = tuple[str, QColor | None, Qt.AlignmentFlag | None, tuple[ForcingChar, ...
 
 #: More changed rows than this are announced as one range (each signal costs the view a pass
 #: over its visible rows; a thousand of them froze the window).
-_MAX_CHANGED_RUNS = 32
+_MAX_CHANGED_ROWS = 32
 
 
 class SortedRows(NamedTuple):
@@ -465,7 +465,7 @@ class BatchModel(QAbstractTableModel):
         last_column = len(self._columns) - 1
         # Many rows (a number shared by thousands of scattered rows): one signal; the view
         # repaints only what it shows.
-        many = len(views) > _MAX_CHANGED_RUNS
+        many = len(views) > _MAX_CHANGED_ROWS
         runs = [(views[0], views[-1])] if many else _runs_ascending(views)
         for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
