@@ -312,6 +312,9 @@ class _NumberGroups:
         """The dict that holds ``e164``'s group."""
         return self._shards[hash(e164) & 63]
 
+    def get(self, e164: str) -> int | list[int] | None:
+        return self.of(e164).get(e164)
+
     def clear(self) -> None:
         for shard in self._shards:
             shard.clear()
@@ -398,7 +401,7 @@ class Batch:
         if text.issue is not None:
             issues.append(text.issue)
         if e164 is not None:
-            group = self._groups.of(e164).get(e164)
+            group = self._groups.get(e164)
             if isinstance(group, list):  # a list only while several rows share the number
                 lines = self._partner_first_lines(e164, group, self._line_of_id[self._ids[row]])
                 issues.append(_duplicate_issue(e164, len(group) - 1, lines))
@@ -428,7 +431,7 @@ class Batch:
         malformed = self._ids[row] in self._problem_of_id
         error, warning = _row_flags(self._codes[row], text, malformed)
         e164 = self._e164[row]
-        shared = e164 is not None and isinstance(self._groups.of(e164).get(e164), list)
+        shared = e164 is not None and isinstance(self._groups.get(e164), list)
         return error, warning or shared
 
     @property
