@@ -474,15 +474,18 @@ class BatchModel(QAbstractTableModel):
             self.results_changed.emit(rows)
 
     # -- loading -----------------------------------------------------------------------------
-    def sync_appended(self) -> None:
-        """Show the rows the loader appended to the batch since the last call (file order)."""
+    def sync_appended(self) -> bool:
+        """Show the rows the loader appended to the batch since the last call (file order);
+        whether there were any."""
         total = len(self._batch)
-        if total > self._count:
-            self._forget()  # new rows can make shown ones duplicates
-            self.beginInsertRows(QModelIndex(), self._count, total - 1)
-            self._count = total
-            self.endInsertRows()
-            self.totals_changed.emit()
+        if total <= self._count:
+            return False
+        self._forget()  # new rows can make shown ones duplicates
+        self.beginInsertRows(QModelIndex(), self._count, total - 1)
+        self._count = total
+        self.endInsertRows()
+        self.totals_changed.emit()
+        return True
 
     # -- presentation ------------------------------------------------------------------------
     def _background(self, row: int, column: Column) -> QColor | None:

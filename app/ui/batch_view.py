@@ -174,7 +174,7 @@ class BatchView(QTableView):
         self._appended_only = False
 
     def rows_appended(self) -> None:
-        """Rows are about to be appended below the file order (a load in progress): the
+        """Rows were just appended below the file order (a load in progress): the delayed
         layout that follows updates the scroll range, but repaints only if they show."""
         self._appended_only = True
 

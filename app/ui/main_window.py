@@ -595,8 +595,8 @@ class MainWindow(QMainWindow):
             self.model.set_batch(loader.batch)
             self._shown_at = now
         elif now - self._shown_at >= LOAD_SHOW_INTERVAL_S:
-            self.view.rows_appended()
-            self.model.sync_appended()
+            if self.model.sync_appended():
+                self.view.rows_appended()
             self._shown_at = now
             self._set_progress(done, total)
 

@@ -56,8 +56,8 @@ def test_rows_appended_below_the_view_update_the_scroll_range_without_a_repaint(
     before = scroll.maximum()
 
     model.batch.insert_rows(500, rows(1000, start=500))  # as a load appends them
+    assert model.sync_appended()
     view.rows_appended()
-    model.sync_appended()
     qtbot.waitUntil(lambda: scroll.maximum() > before)
     qtbot.wait(50)
     assert model.rowCount() == 1500
@@ -72,7 +72,7 @@ def test_rows_appended_to_a_view_not_yet_full_are_painted(qtbot, context):
     qtbot.wait(50)
     counter = PaintCounter(view.viewport())
     model.batch.insert_rows(2, rows(3, start=2))
+    assert model.sync_appended()
     view.rows_appended()
-    model.sync_appended()
     qtbot.waitUntil(lambda: counter.paints > 0)
     assert view.rowAt(view.rowViewportPosition(4)) == 4
