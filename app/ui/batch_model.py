@@ -385,7 +385,8 @@ class BatchModel(QAbstractTableModel):
             self._batch.set_extra(row, column.extra, value)
             self.edited.emit(autosave.set_extra_op(row, column.extra, value))
             changed = set()
-        self._rows_changed(changed | {row})
+        changed.add(row)
+        self._rows_changed(changed)
 
     def write_messages(self, changes: Iterable[tuple[int, str]]) -> None:
         """Set many messages at once: one change signal, one totals update."""
@@ -459,14 +460,16 @@ class BatchModel(QAbstractTableModel):
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
         self._forget()
         if self._order is None:
-            views = sorted(row for row in rows if row < self._count)
+            views = [row for row in rows if row < self._count]
         else:
-            views = sorted(v for v in map(self.view_row, rows) if v >= 0)
+            views = [v for v in map(self.view_row, rows) if v >= 0]
         last_column = len(self._columns) - 1
-        # Many rows (a number shared by thousands of scattered rows): one signal; the view
-        # repaints only what it shows.
-        many = len(views) > _MAX_CHANGED_ROWS
-        runs = [(views[0], views[-1])] if many else _runs_ascending(views)
+        # Many rows (a number shared by thousands of scattered rows): one signal, with no sort
+        # of them first; the view repaints only what it shows.
+        if len(views) > _MAX_CHANGED_ROWS:
+            runs = [(min(views), max(views))]
+        else:
+            runs = _runs_ascending(sorted(views))
         for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.totals_changed.emit()
