@@ -2,7 +2,10 @@
 
 A job is a generator: it does a little work per ``next()`` and yields ``(done, total)``; its
 return value is the result. The runner calls it from a zero-interval timer for at most
-``budget_ms`` per tick, then lets Qt paint and handle input. Used where the work reads the
+``budget_ms`` per tick, then lets Qt paint and handle input. After the loop was busy elsewhere
+(a paint, say) the runner skips a turn: Qt fires the most overdue timer first, and a
+zero-interval timer is always the most overdue, so without the skip input and other timers
+would wait for the paint and the next slice back to back. Used where the work reads the
 document (which lives on the UI thread): filtering, finding, scanning issues, planning fixes.
 """
 
@@ -52,12 +55,14 @@ class ChunkedJob(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
+        self._ended = 0.0  # when the last tick ended (perf_counter)
 
     @property
     def running(self) -> bool:
         return self._timer.isActive()
 
     def start(self) -> None:
+        self._ended = time.perf_counter()
         self._timer.start()
 
     def cancel(self) -> None:
@@ -67,7 +72,16 @@ class ChunkedJob(QObject):
             self.cancelled.emit()
 
     def _tick(self) -> None:
-        deadline = time.perf_counter() + self._budget
+        now = time.perf_counter()
+        if now - self._ended > self._budget:  # the loop was busy elsewhere: let others go first
+            self._ended = now
+            return
+        try:
+            self._run_slice(now + self._budget)
+        finally:
+            self._ended = time.perf_counter()
+
+    def _run_slice(self, deadline: float) -> None:
         step: tuple[int, int] | None = None
         try:
             while time.perf_counter() < deadline:

@@ -1,0 +1,47 @@
+"""The chunked job runner on a real Qt event loop."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+
+from app.ui.chunked import ChunkedJob, Steps
+
+
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_the_job_lets_other_timers_go_first_after_the_loop_was_busy(qtbot: QtBot) -> None:
+    """A paint of 30 ms followed at once by the job's next slice would freeze the window for
+    both; the job skips a turn instead, so another timer runs between the two."""
+    events: list[str] = []
+
+    def steps() -> Steps:
+        for done in range(400):
+            _busy(0.0005)
+            events.append("step")
+            yield done, 400
+
+    def hog() -> None:  # stands for a long paint
+        _busy(0.03)
+        events.append("hog")
+
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(lambda: events.append("probe"))
+    job = ChunkedJob(steps(), budget_ms=4)
+    probe.start()
+    job.start()
+    QTimer.singleShot(20, hog)
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        pass
+    probe.stop()
+
+    after_hog = events[events.index("hog") + 1 :]
+    assert after_hog.index("probe") < after_hog.index("step")
+    assert events.count("step") == 400  # skipping a turn loses no work
