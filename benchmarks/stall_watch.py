@@ -62,6 +62,13 @@ class StallWatch:
                 )
                 self._samples.append((time.perf_counter(), _describe(stack)))
 
+    def gc_between(self, start: float, end: float) -> tuple[float, int]:
+        """Seconds the GC ran between ``start`` and ``end`` (perf_counter), and the oldest
+        generation it collected there (-1 if none)."""
+        passes = [(s, e, g) for s, e, g in self._gc if s < end and e > start]
+        spent = sum(min(e, end) - max(s, start) for s, e, _ in passes)
+        return spent, max((g for _, _, g in passes), default=-1)
+
     def report(self, top: int = 3) -> str:
         """The ``top`` longest stalls since the last report, as indented lines. A stall with
         no sample held the GIL throughout: C code (Qt, a GC pass, a big free or sort)."""
