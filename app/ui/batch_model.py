@@ -260,7 +260,9 @@ class BatchModel(QAbstractTableModel):
 
     def sort_steps(self, column: int, order: Qt.SortOrder) -> Steps:
         """The visible rows sorted by ``column``, as a chunked job returning a
-        :class:`SortedRows`."""
+        :class:`SortedRows`; None for every row in file order, which needs no order."""
+        if column < 0 and self.row_filter is RowFilter.ALL:
+            return None
         rows = yield from self._visible_rows_steps()
         return (yield from self._ordered_steps(rows, column, order))
 
@@ -296,7 +298,7 @@ class BatchModel(QAbstractTableModel):
         places = yield from _places_steps(ordered, len(self._batch), 3 * count, total)
         return SortedRows(ordered, places)
 
-    def apply_sort(self, column: int, order: Qt.SortOrder, rows: SortedRows) -> None:
+    def apply_sort(self, column: int, order: Qt.SortOrder, rows: SortedRows | None) -> None:
         """Show the rows of a sort job (:meth:`sort_steps`).
 
         The same rows in another order: a layout change, which keeps the current cell and
@@ -304,7 +306,10 @@ class BatchModel(QAbstractTableModel):
         headers).
         """
         self.sort_column, self.sort_order = column, order
-        if len(rows.rows) != self.rowCount():  # rows came or went while it sorted
+        if rows is None:
+            assert column < 0 and self.row_filter is RowFilter.ALL
+            rows = SortedRows([], [])  # every row in file order: ``_show`` needs no list
+        elif len(rows.rows) != self.rowCount():  # rows came or went while it sorted
             self._reset_order(rows.rows, rows.places)
             return
         self.layoutAboutToBeChanged.emit()

@@ -992,7 +992,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Sorting by {title}…")
 
         def done(rows: object) -> None:
-            assert isinstance(rows, SortedRows)
+            assert rows is None or isinstance(rows, SortedRows)
             self.model.apply_sort(column, order, rows)
             self.statusBar().clearMessage()
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoStack
 
 from app.domain.batch import Batch, RowData
 from app.ui.batch_model import FORCING_ROLE, BatchModel
-from app.ui.chunked import ChunkedJob
+from app.ui.chunked import ChunkedJob, run_to_end
 from app.ui.columns import Field
 from app.ui.commands import RemoveRowsCommand
 from app.ui.row_filter import RowFilter
@@ -109,6 +109,8 @@ def test_sort_is_a_permutation_and_file_order_comes_back(model):
     assert model.batch.phone(0) == ROWS[0].phone  # the batch keeps the file's order
     model.sort(-1)
     assert [cell(model, r, Field.PHONE) for r in range(4)] == [r.phone for r in ROWS]
+    # Back to the file's order of every row needs no list of rows (a million entries).
+    assert run_to_end(model.sort_steps(-1, Qt.SortOrder.AscendingOrder)) is None
 
 
 def test_filter_keeps_rows_with_errors_and_maps_rows(model, qtbot):
