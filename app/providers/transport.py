@@ -19,6 +19,7 @@ query parameters are masked, headers and bodies are not logged at all.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import random
 import time
@@ -178,7 +179,17 @@ logging.getLogger("httpx").addFilter(_RedactHttpxLog())
 
 def make_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The application's HTTP client; ``transport`` lets the in-process sandbox plug in."""
+    _load_async_backend()
     return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, follow_redirects=False)
+
+
+def _load_async_backend() -> None:
+    """Import what httpcore imports on its first request: anyio's asyncio backend and its TLS
+    streams, 50-60 ms that would otherwise freeze the window the first time the operator
+    validates or sends. anyio loads its backend by this module name itself, and only from
+    inside a running task, so there is no public call that does it earlier."""
+    importlib.import_module("anyio._backends._asyncio")
+    importlib.import_module("anyio.streams.tls")
 
 
 class Transport:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -510,3 +512,33 @@ def test_json_answer_decodes_json_and_refuses_anything_else():
     with pytest.raises(TransientError, match="X answered read it with something") as caught:
         json_answer(answer(200, "<html>proxy</html>"), **kw)
     assert caught.value.http_status == 200 and caught.value.provider == "x"
+
+
+_FIRST_REQUEST = """
+import asyncio, http.server, sys, threading
+
+from app.providers.transport import make_client
+
+server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+client = make_client()
+before = set(sys.modules)
+
+
+async def first_request():
+    await client.get(f"http://127.0.0.1:{server.server_port}/")
+    await client.aclose()
+
+
+asyncio.run(first_request())
+print(sorted(set(sys.modules) - before))
+"""
+
+
+def test_the_first_request_imports_nothing_more():
+    """Imports on the first request would freeze the window (anyio's backend: 50 ms)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_REQUEST], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
