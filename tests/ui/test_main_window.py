@@ -131,6 +131,17 @@ def test_loading_can_be_cancelled(loaded, tmp_path, qtbot):
     assert loaded.model.rowCount() == 4
 
 
+def test_loading_cancelled_as_its_first_rows_come_in_never_shows_them(loaded, tmp_path, qtbot):
+    batch = loaded.batch
+    big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
+    loaded.open_file(big)
+    assert loaded._load is not None
+    loaded._load.progress.connect(lambda *_: loaded.cancel_running())  # after the window's own
+    qtbot.waitUntil(lambda: not loaded._busy)
+    qtbot.wait(50)  # the turn that would have shown the first rows
+    assert loaded.batch is batch and loaded.model.rowCount() == 4
+
+
 def test_loading_shows_the_first_rows_before_the_end(window, tmp_path, qtbot):
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
     counts: list[int] = []
