@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QGradient, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -45,6 +45,10 @@ _FOCUS_MARGIN = QStyle.PixelMetric.PM_FocusFrameHMargin
 _SELECTED = QStyle.StateFlag.State_Selected
 _HIGHLIGHTED_TEXT, _TEXT = QPalette.ColorRole.HighlightedText, QPalette.ColorRole.Text
 _LEFT_MIDDLE = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+# The first QPainter.fillRect call builds the enums of its gradient overloads (4 ms); build them
+# here rather than in that paint.
+for _gradient_enum in ("Type", "Spread", "CoordinateMode", "InterpolationMode", "Preset"):
+    getattr(QGradient, _gradient_enum)
 
 
 class MessageDelegate(QStyledItemDelegate):
