@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import gc
 import re
+from collections import deque
 from collections.abc import Generator, Sequence
 from enum import StrEnum
 from functools import cached_property
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from operator import not_
 from typing import NamedTuple
 
@@ -599,6 +600,9 @@ class PhoneChecker:
         self.default_region = region
         self._fast = _FastPath(region)
         self._cache: dict[str, PhoneVerdict] = {}
+        # The cache's keys, oldest first. Finding the oldest by iterating the dict would walk
+        # every slot deleted since its last resize: 80 us a call on average, up to 2 ms.
+        self._arrival: deque[str] = deque()
         # E.164 length -> its first _DECIDED_WIDTH characters -> (region, is_mobile) of the
         # valid numbers that check_columns decided inline (see there).
         self._decided: list[dict[str, tuple[str, bool]]] = [{} for _ in range(_MAX_INPUT + 1)]
@@ -632,6 +636,7 @@ class PhoneChecker:
             if len(fresh) <= _CACHE_LIMIT:
                 self._make_room(len(fresh))
                 self._cache.update(fresh)
+                self._arrival.extend(fresh)
             return list(map(fresh.get, raws, found))  # type: ignore[arg-type]
         finally:
             if collecting:
@@ -737,6 +742,7 @@ class PhoneChecker:
     def _remember(self, raw: str, verdict: PhoneVerdict) -> PhoneVerdict:
         self._make_room(1)
         self._cache[raw] = verdict
+        self._arrival.append(raw)
         return verdict
 
     def _make_room(self, count: int) -> None:
@@ -745,11 +751,9 @@ class PhoneChecker:
         A few at a time, as they are replaced: emptying the full cache freed 200,000 verdicts
         in one go, which held the window for 25 ms in the middle of a load.
         """
-        cache = self._cache
-        excess = len(cache) + count - _CACHE_LIMIT
-        if excess > 0:
-            for raw in list(islice(cache, excess)):
-                del cache[raw]
+        cache, oldest = self._cache, self._arrival.popleft
+        for _ in range(len(cache) + count - _CACHE_LIMIT):
+            del cache[oldest()]
 
     def _verdict(self, raw: str) -> PhoneVerdict:
         verdict = self._fast.verdict(raw)
