@@ -634,9 +634,11 @@ class PhoneChecker:
             )
             fresh = dict(zip(missing, verdicts, strict=True))
             if len(fresh) <= _CACHE_LIMIT:
-                self._make_room(len(fresh))
-                self._cache.update(fresh)
-                self._arrival.extend(fresh)
+                cache = self._cache
+                new = [raw for raw in fresh if raw not in cache]  # check() remembered some
+                self._make_room(len(new))
+                cache.update(fresh)
+                self._arrival.extend(new)
             return list(map(fresh.get, raws, found))  # type: ignore[arg-type]
         finally:
             if collecting:

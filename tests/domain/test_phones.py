@@ -296,6 +296,42 @@ def test_the_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(checker._cache) == raws[15:25]
 
 
+def test_the_cache_stays_bounded_when_bulk_checks_go_through_single_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """National numbers take the slow path, which remembers each verdict on its own before
+    the bulk check remembers them all: each must still be counted once."""
+    monkeypatch.setattr(phones, "_CACHE_LIMIT", 10)
+    checker = PhoneChecker("DE")
+    for batch in range(6):
+        raws = [f"0151 2345{batch}{n:03d}" for n in range(8)]
+        assert checker.check_many(raws) == [oracle(raw, "DE") for raw in raws]
+        assert len(checker._cache) <= 10
+    assert list(checker._cache) == ["0151 23454006", "0151 23454007", *raws]
+    assert list(checker._arrival) == list(checker._cache)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(st.integers(0, 40), max_size=12)), max_size=10))
+def test_the_cache_keeps_every_verdict_once_in_order_of_arrival(
+    calls: list[tuple[bool, list[int]]],
+) -> None:
+    """Bulk and single checks in any order, of numbers on the fast path (international) and
+    off it (national): the cache stays bounded, and its order of arrival matches it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(phones, "_CACHE_LIMIT", 10)
+        checker = PhoneChecker("DE")
+        for bulk, numbers in calls:
+            raws = [f"+49 151 2345{n:04d}" if n % 2 else f"0151 2345{n:04d}" for n in numbers]
+            if bulk:
+                checker.check_many(raws)
+            else:
+                for raw in raws:
+                    checker.check(raw)
+            assert len(checker._cache) <= 10
+            assert list(checker._arrival) == list(checker._cache)
+
+
 def test_the_library_limits_the_fast_path_copies_are_unchanged() -> None:
     assert phones._MIN_NSN == phonenumberutil._MIN_LENGTH_FOR_NSN
     assert phones._MAX_NSN == phonenumberutil._MAX_LENGTH_FOR_NSN
