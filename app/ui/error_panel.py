@@ -498,6 +498,11 @@ class ErrorPanel(QWidget):
         if entry.row >= 0:
             self.row_activated.emit(entry.row, entry.column or "")
 
+    def show_checking(self, rows: int) -> None:
+        """Say that the rows are being checked, until the entries change (the scan's result):
+        "0 errors" meanwhile would read as a clean file."""
+        self.summary.setText(f"Checking {counted(rows, 'row')}…")
+
     def _update_summary(self) -> None:
         errors, warnings = self.model.counts()
         shown = self.model.rowCount()

@@ -186,8 +186,11 @@ class MainWindow(QMainWindow):
             widget.hide()
         self.totals_label = QLabel()
         self.totals_label.setToolTip("Totals of every row, whatever the filter shows")
+        # Rows, not problems: a row can have several; the Problems panel counts each one.
         self.errors_label = QLabel()
+        self.errors_label.setToolTip("Rows with at least one error: a provider would reject them")
         self.warnings_label = QLabel()
+        self.warnings_label.setToolTip("Rows with at least one warning: they can be sent")
         for label in (self.totals_label, self.errors_label, self.warnings_label):
             bar.addPermanentWidget(label)
 
@@ -415,8 +418,8 @@ class MainWindow(QMainWindow):
         money = self.batch.settings.prices.format(totals.cost)
         rows, segments = counted(totals.rows, "row"), counted(totals.segments, "segment")
         self.totals_label.setText(f"{rows}  ·  {segments}  ·  {money}")
-        self.errors_label.setText(f"  {counted(totals.errors, 'error')}")
-        self.warnings_label.setText(f"  {counted(totals.warnings, 'warning')}  ")
+        self.errors_label.setText(f"  ·  {counted(totals.errors, 'row')} with errors")
+        self.warnings_label.setText(f"  ·  {totals.warnings:,} with warnings  ")
 
     def _update_actions(self) -> None:
         idle = not self._busy
@@ -656,6 +659,7 @@ class MainWindow(QMainWindow):
             self.path = path
         self._set_busy(False)
         self._update_title()
+        self._rescan_issues()  # the load cancelled a scan or panel update of this document
 
     def _cannot_open(self, path: Path, error: Exception) -> None:
         if isinstance(error, OSError):
@@ -1097,6 +1101,7 @@ class MainWindow(QMainWindow):
             if self._changed_rows:  # edited while the scan ran
                 self._update_panel()
 
+        self.error_panel.show_checking(len(self.batch))
         self._run_job("scan", IssueListModel.scan_steps(self.batch), done)
 
     # -- validate with the provider --------------------------------------------------------------

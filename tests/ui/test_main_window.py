@@ -142,6 +142,30 @@ def test_loading_cancelled_as_its_first_rows_come_in_never_shows_them(loaded, tm
     assert loaded.batch is batch and loaded.model.rowCount() == 4
 
 
+def test_the_panel_says_it_is_checking_until_the_scan_is_done(window, open_file, csv_file, qtbot):
+    summary = window.error_panel.summary
+    at_load: list[str] = []
+    window.loaded.connect(lambda: at_load.append(summary.text()))
+    open_file(window, csv_file)
+    assert at_load == ["Checking 4 rows…"]  # not "0 errors", which would read as a clean file
+    qtbot.waitUntil(lambda: summary.text().startswith("1 error,"))
+
+
+def test_a_load_cancelled_after_it_stopped_a_scan_scans_again(window, csv_file, tmp_path, qtbot):
+    big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
+
+    def open_big() -> None:  # while the scan of the first file has not run yet
+        window.loaded.disconnect(open_big)
+        window.open_file(big)
+        window.cancel_running()
+
+    window.loaded.connect(open_big)
+    with qtbot.waitSignal(window.loaded):
+        window.open_file(csv_file)
+    assert window.path == csv_file
+    qtbot.waitUntil(lambda: window.error_panel.summary.text().startswith("1 error,"))
+
+
 def test_loading_shows_the_first_rows_before_the_end(window, tmp_path, qtbot):
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
     counts: list[int] = []
@@ -164,11 +188,11 @@ def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
     QTest.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: loaded.batch.phone(1) == "+447400123457")
     assert view_cell(loaded, 1, Field.COUNTRY) == "GB"
-    assert loaded.errors_label.text().strip() == "0 errors"
+    assert loaded.errors_label.text().strip() == "·  0 rows with errors"
     assert loaded.isWindowModified()
     loaded.undo_action.trigger()
     assert loaded.batch.phone(1) == "not a number"
-    assert loaded.errors_label.text().strip() == "1 error"
+    assert loaded.errors_label.text().strip() == "·  1 row with errors"
     assert not loaded.isWindowModified()
     loaded.redo_action.trigger()
     assert loaded.batch.phone(1) == "+447400123457"
