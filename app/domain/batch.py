@@ -465,10 +465,10 @@ class Batch:
     # -- editing: each returns the rows whose result changed (duplicates partners too) ---
     def set_phone(self, row: int, value: str) -> set[int]:
         self._count(row, -1)
-        partners = self._leave_group(row)
+        partners = self._leave_groups(range(row, row + 1))
         self._phones[row] = value
         self._store_verdict(row, self._checker.check(value))
-        partners |= self._join_group(row)
+        partners |= self._join_groups(range(row, row + 1))
         self._count(row, +1)
         changed = self._positions(partners)
         changed.add(row)
@@ -501,15 +501,14 @@ class Batch:
         self._codes[row:row] = array("B", bytes(len(rows)))
         self._e164[row:row] = [None] * len(rows)
         self._regions[row:row] = [None] * len(rows)
-        partners: set[int] = set()
         for offset, (data, verdict, row_id) in enumerate(zip(rows, verdicts, new_ids, strict=True)):
             if data.problem:
                 self._problem_of_id[row_id] = data.problem
             if len(data.extras) > width:
                 self._overflow_of_id[row_id] = data.extras[width:]
             self._store_verdict(row + offset, verdict)
-            partners |= self._join_group(row + offset)
             self._count(row + offset, +1)
+        partners = self._join_groups(range(row, row + len(rows)))
         return set(range(row, row + len(rows))) | self._positions(partners)
 
     def remove_rows(self, row: int, count: int) -> list[RowData]:
@@ -521,10 +520,9 @@ class Batch:
         stop = min(row + count, len(self))
         removed = [self.row_data(i) for i in range(row, stop)]
         removed_ids = set(self._ids[row:stop])
-        partners: set[int] = set()
         for index in range(row, stop):
             self._count(index, -1)
-            partners |= self._leave_group(index)
+        partners = self._leave_groups(range(row, stop))
         for row_id in removed_ids:
             self._problem_of_id.pop(row_id, None)
             self._overflow_of_id.pop(row_id, None)
@@ -540,7 +538,7 @@ class Batch:
             del column[row:stop]
         self._ids_are_positions = False
         self._ids_bytes = None
-        self.last_removal_changed = self._positions(partners - removed_ids)
+        self.last_removal_changed = self._positions(partners)
         return removed
 
     def append_rows(self, rows: Iterable[RowData]) -> None:
@@ -661,12 +659,20 @@ class Batch:
             sign,
         )
 
-    def _join_group(self, row: int) -> set[int]:
-        """Put the row in the group of its number; the ids of the partners it joins."""
-        group = self._enter_group(row)
-        if not isinstance(group, array):
-            return set()
-        return set(group) - {self._ids[row]}
+    def _join_groups(self, rows: range) -> set[int]:
+        """Put the rows in the groups of their numbers; the ids of every row in a group they
+        joined with others.
+
+        Each group is walked once, however many of ``rows`` join it: once per row cost
+        seconds for thousands of pasted or restored rows sharing a number.
+        """
+        numbers = {self._e164[row] for row in rows if self._enter_group(row) is not None}
+        partners: set[int] = set()
+        for e164 in numbers:
+            group = self._groups.get(e164)  # type: ignore[arg-type]
+            if isinstance(group, array):
+                partners.update(group)
+        return partners
 
     def _enter_group(self, row: int) -> int | array[int] | None:
         """Put the row in the group of its number; that group (None: no valid number).
@@ -693,26 +699,32 @@ class Batch:
         self._tally.duplicate_warnings += mobile
         return group
 
-    def _leave_group(self, row: int) -> set[int]:
-        """Take the row out of the group of its number; the ids of the partners it leaves."""
-        e164 = self._e164[row]
-        if e164 is None:
-            return set()
-        row_id = self._ids[row]
-        mobile = self._codes[row] == _VALID_MOBILE
-        self._first_lines.pop(e164, None)
-        groups = self._groups.of(e164)
-        group = groups[e164]
-        if isinstance(group, int):
-            del groups[e164]
-            return set()
-        group.remove(row_id)
-        if len(group) == 1:
-            groups[e164] = group[0]
-            self._tally.duplicate_warnings -= 2 * mobile
-        else:
-            self._tally.duplicate_warnings -= mobile
-        return set(group)
+    def _leave_groups(self, rows: range) -> set[int]:
+        """Take the rows out of the groups of their numbers; the ids of the rows left in
+        those groups (each one's duplicate warning changed). Each group is walked once, as in
+        :meth:`_join_groups`."""
+        leaving: dict[str, set[int]] = {}
+        mobile: set[str] = set()  # the rows of one number are all mobile, or none is
+        for row in rows:
+            e164 = self._e164[row]
+            if e164 is not None:
+                leaving.setdefault(e164, set()).add(self._ids[row])
+                if self._codes[row] == _VALID_MOBILE:
+                    mobile.add(e164)
+        partners: set[int] = set()
+        for e164, ids in leaving.items():
+            self._first_lines.pop(e164, None)
+            groups = self._groups.of(e164)
+            group = groups.pop(e164)
+            if isinstance(group, int):
+                continue
+            kept = array("q", [row_id for row_id in group if row_id not in ids])
+            if e164 in mobile:
+                self._tally.duplicate_warnings -= len(group) - (len(kept) if len(kept) > 1 else 0)
+            if kept:
+                groups[e164] = kept if len(kept) > 1 else kept[0]
+            partners.update(kept)
+        return partners
 
     def _partner_first_lines(self, e164: str, group: array[int], own_line: int) -> list[int]:
         """Up to three of the smallest file lines of the row's partners (0: not from the file)."""
