@@ -340,6 +340,11 @@ class Batch:
         self._ids = array("q")
         self._ids_are_positions = True  # ids[i] == i until rows are inserted or removed
         self._ids_bytes: bytes | None = None  # the ids as bytes, to find positions fast
+        # id -> position once rows have moved: built by index_positions_steps, dropped by the
+        # next insert or removal (``_moves`` counts every change to the ids, so that a build
+        # in progress stops).
+        self._position_of: array[int] | None = None
+        self._moves = 0
         self._next_id = 0
         self._line_of_id = array("l")
         self._problem_of_id: dict[int, str] = {}
@@ -496,7 +501,7 @@ class Batch:
         for index, column in enumerate(self._extras):
             column[row:row] = [_padded(data.extras, width)[index] for data in rows]
         self._ids[row:row] = new_ids
-        self._ids_bytes = None
+        self._rows_moved()
         self._line_of_id.extend([data.line for data in rows])
         self._codes[row:row] = array("B", bytes(len(rows)))
         self._e164[row:row] = [None] * len(rows)
@@ -537,7 +542,7 @@ class Batch:
         ):
             del column[row:stop]
         self._ids_are_positions = False
-        self._ids_bytes = None
+        self._rows_moved()
         self.last_removal_changed = self._positions(partners)
         return removed
 
@@ -622,6 +627,9 @@ class Batch:
         first_id = self._next_id
         self._ids.extend(range(first_id, first_id + count))
         self._ids_bytes = None
+        self._moves += 1
+        if self._position_of is not None:  # the new ids follow the old, at the end
+            self._position_of.extend(range(start, start + count))
         self._next_id += count
         self._line_of_id.extend(lines)
         for offset, problem in problems.items():
@@ -739,18 +747,45 @@ class Batch:
             first.remove(own_line)
         return first[:3]
 
+    def index_positions_steps(self) -> Iterator[tuple[int, int]]:
+        """Index where each row is by its id, a slice per step (a job for the window to run
+        after rows were inserted or removed). Without the index, the rows that share an
+        edited number are searched for among all the ids: about 1 ms per row at a million
+        rows, 50 ms past 32 rows."""
+        if self._ids_are_positions or self._position_of is not None:
+            return
+        moves, ids, total = self._moves, self._ids, len(self._ids)
+        index = array("q", [-1]) * self._next_id
+        for start in range(0, total, _INDEX_SLICE):
+            end = min(start + _INDEX_SLICE, total)
+            for position, row_id in zip(range(start, end), ids[start:end], strict=True):
+                index[row_id] = position
+            yield end, total
+            if self._moves != moves:  # rows moved meanwhile: this index is already wrong
+                return
+        self._position_of = index
+
+    def _rows_moved(self) -> None:
+        self._ids_bytes = None
+        self._position_of = None
+        self._moves += 1
+
     def _positions(self, ids: set[int]) -> set[int]:
         """Positions of rows from their ids; ``ids`` itself while ids are positions."""
         return ids if self._ids_are_positions else set(self._positions_of(list(ids)))
 
     def _positions_of(self, ids: list[int]) -> list[int]:
-        """Positions of rows from their ids: direct until rows move, then a search in C.
+        """Positions of rows from their ids: direct until rows move, then the index of
+        :meth:`index_positions_steps`, or a search in C until it is built.
 
         ``array.index`` would box every element (~50 ms at a million rows); ``bytes.find`` on
         the array's bytes takes about a millisecond.
         """
         if self._ids_are_positions:
             return ids
+        if self._position_of is not None:
+            index = self._position_of
+            return [index[row_id] for row_id in ids]
         if len(ids) > 32:
             wanted = set(ids)
             return [row for row, row_id in enumerate(self._ids) if row_id in wanted]
@@ -769,6 +804,7 @@ class Batch:
 
 
 _CHECK_CHUNK = 20_000
+_INDEX_SLICE = 65_536  # ids indexed per step: about 4 ms
 
 
 def _padded(values: tuple[str, ...], width: int) -> tuple[str, ...]:

@@ -1081,12 +1081,14 @@ class MainWindow(QMainWindow):
         self._run_job("panel", panel.rows_steps(self.batch, rows), done)
 
     def _rows_moved(self) -> None:
-        """Rows were added or removed: row numbers shifted, so rescan (soon, once)."""
+        """Rows were added or removed: row numbers shifted, so rescan (soon, once), and index
+        the rows' new places, which the next edits of shared numbers need."""
         self._generation += 1
         self._changed_rows.clear()
         self._panel_rows = set()
         self._panel_timer.stop()
         self._rescan_timer.start()
+        self._run_job("positions", self.batch.index_positions_steps(), lambda _: None)
 
     def _rescan_issues(self) -> None:
         """Fill the panel with every local issue (a chunked job); provider results are kept

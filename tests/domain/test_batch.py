@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -200,6 +201,35 @@ def test_invalid_numbers_are_not_compared(tmp_path):
     assert all(codes(batch, row) == ["phone.invalid"] for row in range(4))
 
 
+def run_to_end(steps: Iterator[tuple[int, int]]) -> None:
+    for _ in steps:
+        pass
+
+
+def test_positions_come_from_the_index_once_rows_moved_and_it_is_built():
+    batch = Batch(SETTINGS)
+    batch.append_rows([RowData(GB_MOBILE, "Hi", (), n + 2, None) for n in range(100)])
+    batch.insert_rows(10, [RowData(GB_MOBILE, "New", (), 0, None)] * 5)
+    batch.remove_rows(50, 7)
+    run_to_end(batch.index_positions_steps())
+    assert batch._position_of is not None
+    assert batch._positions_of(list(batch._ids)) == list(range(len(batch)))
+    # An edit of the shared number reports every row, found through the index.
+    assert batch.set_phone(3, "+447400999999") == set(range(len(batch)))
+
+
+def test_an_index_overtaken_by_an_insert_is_dropped():
+    batch = Batch(SETTINGS)
+    batch.append_rows([RowData(GB_MOBILE, "Hi", (), n + 2, None) for n in range(10)])
+    batch.insert_rows(0, [RowData(GB_MOBILE, "New", (), 0, None)])
+    steps = batch.index_positions_steps()
+    next(steps)
+    batch.insert_rows(0, [RowData(GB_MOBILE, "Newer", (), 0, None)])
+    run_to_end(steps)
+    assert batch._position_of is None
+    assert batch._positions_of([batch._ids[5]]) == [5]
+
+
 # -- incremental totals == recomputation --------------------------------------------------------
 
 PHONES = [GB_MOBILE, "07400 123456", "+447400123457", "+441212345678", "", "nope", "+33612345678"]
@@ -220,6 +250,7 @@ edits = st.lists(
         st.tuples(st.just("insert"), st.integers(0, 30), st.lists(row_data, max_size=3)),
         st.tuples(st.just("remove"), st.integers(0, 30), st.integers(1, 3)),
         st.tuples(st.just("extra"), st.integers(0, 30), st.just("y")),
+        st.tuples(st.just("index"), st.just(0), st.just(None)),
     ),
     max_size=25,
 )
@@ -234,6 +265,9 @@ def test_every_row_whose_result_changed_is_reported(start, operations):
     batch.append_rows(start)
     for operation, row, value in operations:
         before = [batch.result(r) for r in range(len(batch))]
+        if operation == "index":
+            run_to_end(batch.index_positions_steps())
+            continue
         if operation == "insert":
             at = min(row, len(batch))
             changed = batch.insert_rows(at, value)
@@ -263,6 +297,9 @@ def test_totals_after_random_edits_equal_a_recomputation(start, operations):
     batch = Batch(SETTINGS, extra_columns=("note",))
     batch.append_rows(start)
     for operation, row, value in operations:
+        if operation == "index":
+            run_to_end(batch.index_positions_steps())
+            continue
         if operation == "insert":
             at = min(row, len(batch))
             changed = batch.insert_rows(at, value)

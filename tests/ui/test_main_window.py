@@ -256,6 +256,8 @@ def test_add_duplicate_and_delete_rows(loaded, qtbot):
     for _ in range(3):
         loaded.undo_action.trigger()
     assert [loaded.batch.phone(r) for r in range(4)] == [r[0] for r in ROWS]
+    # The rows' new places get indexed in the background, for the next edits.
+    qtbot.waitUntil(lambda: loaded.batch._position_of is not None)
 
 
 def test_filter_shows_only_rows_with_errors(loaded, qtbot):
