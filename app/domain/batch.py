@@ -41,6 +41,7 @@ from app.domain.csvfile import CsvFileError, CsvLayout, RowChunk, read_chunks, s
 from app.domain.links import analyze_as_sent
 from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
 from app.domain.pricing import PriceTable
+from app.domain.sharded import ShardedDict
 from app.domain.sms import SmsAnalysis
 
 UNKNOWN_REGION = "ZZ"  # libphonenumber's code for "no region": the by_country key of such rows
@@ -152,12 +153,13 @@ class _Texts:
     def __init__(self, settings: BatchSettings) -> None:
         self._short_links = settings.short_link_length
         self._cap = settings.segment_cap
-        self._cache: dict[str, _Text] = {}
+        self._cache: ShardedDict[str, _Text] = ShardedDict()  # a million texts, personalised
 
     def get(self, text: str) -> _Text:
-        entry = self._cache.get(text)
+        shard = self._cache.of(text)
+        entry = shard.get(text)
         if entry is None:
-            entry = self._cache[text] = self._analyse(text)
+            entry = shard[text] = self._analyse(text)
         return entry
 
     def _analyse(self, text: str) -> _Text:
@@ -295,35 +297,6 @@ class _Tally:
         )
 
 
-class _NumberGroups:
-    """Valid E.164 -> the id of its row, or the ids of all its rows when there are several.
-
-    Several ids are an ``array`` rather than a list: a list would point at int objects made
-    one by one as the file loaded, scattered over the heap, and an edit that walks a group
-    of thousands of rows then waited on a cache miss per row (about 1 ms per pass).
-
-    Split over 64 dicts by hash: CPython grows a dict by rehashing all of it in one go, and at
-    700,000 numbers that one resize held the window for 50 ms in the middle of a load; a 64th
-    of it takes under a millisecond.
-    """
-
-    __slots__ = ("_shards",)
-
-    def __init__(self) -> None:
-        self._shards: list[dict[str, int | array[int]]] = [{} for _ in range(64)]
-
-    def of(self, e164: str) -> dict[str, int | array[int]]:
-        """The dict that holds ``e164``'s group."""
-        return self._shards[hash(e164) & 63]
-
-    def get(self, e164: str) -> int | array[int] | None:
-        return self.of(e164).get(e164)
-
-    def clear(self) -> None:
-        for shard in self._shards:
-            shard.clear()
-
-
 # -- the document --------------------------------------------------------------------------
 
 
@@ -352,7 +325,11 @@ class Batch:
         self._codes = array("B")
         self._e164: list[str | None] = []
         self._regions: list[str | None] = []
-        self._groups = _NumberGroups()
+        # Valid E.164 -> the id of its row, or the ids of all its rows when there are several.
+        # Several ids are an array rather than a list: a list would point at int objects made
+        # one by one as the file loaded, scattered over the heap, and an edit that walks a
+        # group of thousands of rows then waited on a cache miss per row.
+        self._groups: ShardedDict[str, int | array[int]] = ShardedDict()
         # e164 -> the four smallest file lines in its group: what a duplicate's sentence names
         # ("also on lines 3, 9 and 12"), kept so that a group of thousands is not sorted for
         # each of its rows
