@@ -37,6 +37,7 @@ class ChunkedJob(QObject):
     finished = Signal(object)  # the generator's return value
     failed = Signal(object)  # an exception of one of the ``expected`` types
     cancelled = Signal()
+    crashed = Signal()  # any other exception ended the job; it goes on to sys.excepthook
 
     def __init__(
         self,
@@ -47,7 +48,8 @@ class ChunkedJob(QObject):
         parent: QObject | None = None,
     ) -> None:
         """``expected`` exceptions end the job with ``failed``; any other reaches
-        ``sys.excepthook`` as a bug."""
+        ``sys.excepthook`` as a bug, after ``crashed``, so that the window can undo what the
+        job started rather than wait for it forever."""
         super().__init__(parent)
         self._steps = steps
         self._expected = expected
@@ -93,6 +95,7 @@ class ChunkedJob(QObject):
         except Exception as error:
             self._timer.stop()
             if not isinstance(error, self._expected):
+                self.crashed.emit()
                 raise
             self.failed.emit(error)
             return

@@ -516,8 +516,15 @@ class MainWindow(QMainWindow):
             self._jobs.pop("recipients").cancel()
             self._validation_done("Validation cancelled.")
 
-    def _run_job(self, name: str, steps: Steps, done: Callable[[object], None]) -> ChunkedJob:
-        """Run a chunked job, replacing any running job of the same name."""
+    def _run_job(
+        self,
+        name: str,
+        steps: Steps,
+        done: Callable[[object], None],
+        crashed: Callable[[], None] | None = None,
+    ) -> ChunkedJob:
+        """Run a chunked job, replacing any running job of the same name. ``crashed``: what
+        to undo if a bug ends it (the window forgets the job either way)."""
         if name in self._jobs:
             self._jobs.pop(name).cancel()
         job = ChunkedJob(steps, parent=self)
@@ -532,7 +539,14 @@ class MainWindow(QMainWindow):
             done(result)
             gc.freeze()  # what the job built stays: keep it out of the cyclic GC's scans
 
+        def forget() -> None:
+            if self._jobs.get(name) is job:
+                del self._jobs[name]
+            if crashed is not None:
+                crashed()
+
         job.finished.connect(finished)
+        job.crashed.connect(forget)
         job.start()
         return job
 
@@ -589,7 +603,8 @@ class MainWindow(QMainWindow):
         job.progress.connect(lambda done, total: self._loading(loader, done, total))
         job.finished.connect(lambda batch: self._loaded(path, batch, restore))
         job.failed.connect(lambda error: self._load_failed(path, error))
-        job.cancelled.connect(self._load_cancelled)
+        job.cancelled.connect(lambda: self._load_stopped("Loading cancelled"))
+        job.crashed.connect(lambda: self._load_stopped("Loading stopped by an internal error"))
         self._load = job
         job.start()
 
@@ -644,9 +659,9 @@ class MainWindow(QMainWindow):
         self._put_back_previous()
         self._cannot_open(path, error)
 
-    def _load_cancelled(self) -> None:
+    def _load_stopped(self, why: str) -> None:
         self._put_back_previous()
-        self.statusBar().showMessage("Loading cancelled; nothing was changed.", 5000)
+        self.statusBar().showMessage(f"{why}; nothing was changed.", 5000)
 
     def _put_back_previous(self) -> None:
         self._load = None
@@ -1112,7 +1127,12 @@ class MainWindow(QMainWindow):
             return
         account = self.account
         self._show_progress(f"Validating with {account.name}…", determinate=False)
-        self._run_job("recipients", recipients_steps(self.batch), self._send_for_validation)
+        self._run_job(
+            "recipients",
+            recipients_steps(self.batch),
+            self._send_for_validation,
+            lambda: self._validation_done("Validation stopped by an internal error."),
+        )
         self._update_validate_action()
 
     def _send_for_validation(self, recipients: object) -> None:

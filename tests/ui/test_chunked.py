@@ -45,3 +45,17 @@ def test_the_job_lets_other_timers_go_first_after_the_loop_was_busy(qtbot: QtBot
     after_hog = events[events.index("hog") + 1 :]
     assert after_hog.index("probe") < after_hog.index("step")
     assert events.count("step") == 400  # skipping a turn loses no work
+
+
+def test_a_bug_in_a_job_says_crashed_and_reaches_the_excepthook(qtbot: QtBot) -> None:
+    def steps() -> Steps:
+        yield 0, 2
+        raise RuntimeError("a bug")
+
+    job = ChunkedJob(steps(), expected=(ValueError,))
+    failed: list[object] = []
+    job.failed.connect(failed.append)
+    with qtbot.captureExceptions() as exceptions, qtbot.waitSignal(job.crashed, timeout=2000):
+        job.start()
+    assert [str(error) for _, error, _ in exceptions] == ["a bug"]
+    assert not job.running and not failed

@@ -12,6 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
+from app.domain.batch import BatchLoader
 from app.domain.csvfile import CsvFileError, sniff
 from app.resources import resource_path
 from app.ui.columns import Field
@@ -119,6 +120,22 @@ def test_a_file_failing_while_loading_puts_the_old_document_back(loaded, tmp_pat
     assert "no data rows" in loaded.dialogs.last.text()
     assert loaded.batch is batch
     assert loaded.windowTitle() == "spring.csv[*] — Campaign Desk"
+
+
+def test_a_bug_while_loading_puts_the_old_document_back(loaded, tmp_path, qtbot, monkeypatch):
+    batch = loaded.batch
+
+    def bug(self: BatchLoader) -> bool:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(BatchLoader, "load_next", bug)
+    with qtbot.captureExceptions() as exceptions:
+        loaded.open_file(write_csv(tmp_path / "other.csv", ROWS))
+        qtbot.waitUntil(lambda: not loaded._busy)
+    assert len(exceptions) == 1  # reported as a bug, with its traceback
+    assert loaded.batch is batch
+    qtbot.waitUntil(lambda: not loaded.working)  # nothing waits for the dead job
+    assert "internal error; nothing was changed" in loaded.statusBar().currentMessage()
 
 
 def test_loading_can_be_cancelled(loaded, tmp_path, qtbot):
