@@ -27,7 +27,7 @@ import os
 import sys
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -651,10 +651,11 @@ class Batch:
         Each group is walked once, however many of ``rows`` join it: once per row cost
         seconds for thousands of pasted or restored rows sharing a number.
         """
-        numbers = {self._e164[row] for row in rows if self._enter_group(row) is not None}
+        for row in rows:
+            self._enter_group(row)
         partners: set[int] = set()
-        for e164 in numbers:
-            group = self._groups.get(e164)  # type: ignore[arg-type]
+        for e164 in {e164 for e164 in self._e164[rows.start : rows.stop] if e164 is not None}:
+            group = self._groups.get(e164)
             if isinstance(group, array):
                 partners.update(group)
         return partners
@@ -662,7 +663,7 @@ class Batch:
     def _enter_group(self, row: int) -> int | array[int] | None:
         """Put the row in the group of its number; that group (None: no valid number).
 
-        Loading calls this rather than :meth:`_join_group`: a set of the partners of each
+        Loading calls this rather than :meth:`_join_groups`: a set of the partners of each
         row of a number on thousands of rows would cost more than all the rest of the row.
         """
         e164 = self._e164[row]
@@ -724,7 +725,7 @@ class Batch:
             first.remove(own_line)
         return first[:3]
 
-    def index_positions_steps(self) -> Iterator[tuple[int, int]]:
+    def index_positions_steps(self) -> Generator[tuple[int, int], None, None]:
         """Index where each row is by its id, a slice per step (a job for the window to run
         after rows were inserted or removed). Without the index, the rows that share an
         edited number are searched for among all the ids: about 1 ms per row at a million
