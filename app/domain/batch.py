@@ -782,7 +782,7 @@ class Batch:
 
 
 _CHECK_CHUNK = 20_000
-_INDEX_SLICE = 65_536  # ids indexed per step: about 4 ms
+_INDEX_SLICE = 16_384  # ids indexed per step: about 2 ms
 
 
 def _padded(values: tuple[str, ...], width: int) -> tuple[str, ...]:
