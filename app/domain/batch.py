@@ -759,7 +759,7 @@ class Batch:
         ``array.index`` would box every element (~50 ms at a million rows); ``bytes.find`` on
         the array's bytes takes about a millisecond.
         """
-        if self._ids_are_positions:
+        if self._ids_are_positions or not ids:  # none: no 8 MB copy of the ids for nothing
             return ids
         if self._position_of is not None:
             index = self._position_of
