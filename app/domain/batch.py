@@ -704,9 +704,14 @@ class Batch:
             group = groups.pop(e164)
             if isinstance(group, int):
                 continue
-            kept = array("q", [row_id for row_id in group if row_id not in ids])
+            before = len(group)
+            if len(ids) == 1:  # an edit: in place, in C
+                group.remove(next(iter(ids)))
+                kept = group
+            else:
+                kept = array("q", [row_id for row_id in group if row_id not in ids])
             if e164 in mobile:
-                self._tally.duplicate_warnings -= len(group) - (len(kept) if len(kept) > 1 else 0)
+                self._tally.duplicate_warnings -= before - (len(kept) if len(kept) > 1 else 0)
             if kept:
                 groups[e164] = kept if len(kept) > 1 else kept[0]
             partners.update(kept)
@@ -750,7 +755,11 @@ class Batch:
 
     def _positions(self, ids: set[int]) -> set[int]:
         """Positions of rows from their ids; ``ids`` itself while ids are positions."""
-        return ids if self._ids_are_positions else set(self._positions_of(list(ids)))
+        if self._ids_are_positions:
+            return ids
+        if self._position_of is not None:
+            return set(map(self._position_of.__getitem__, ids))
+        return set(self._positions_of(list(ids)))
 
     def _positions_of(self, ids: list[int]) -> list[int]:
         """Positions of rows from their ids: direct until rows move, then the index of
@@ -762,8 +771,7 @@ class Batch:
         if self._ids_are_positions or not ids:  # none: no 8 MB copy of the ids for nothing
             return ids
         if self._position_of is not None:
-            index = self._position_of
-            return [index[row_id] for row_id in ids]
+            return list(map(self._position_of.__getitem__, ids))
         if len(ids) > 32:
             wanted = set(ids)
             return [row for row, row_id in enumerate(self._ids) if row_id in wanted]

@@ -464,17 +464,21 @@ class BatchModel(QAbstractTableModel):
     def _rows_changed(self, rows: set[int]) -> None:
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
         self._forget()
-        if self._order is None:
-            views = [row for row in rows if row < self._count]
-        else:
-            views = [v for v in map(self.view_row, rows) if v >= 0]
         last_column = len(self._columns) - 1
         # Many rows (a number shared by thousands of scattered rows): one signal, with no sort
         # of them first; the view repaints only what it shows.
-        if len(views) > _MAX_CHANGED_ROWS:
-            runs = [(min(views), max(views))]
+        if self._order is None and len(rows) > _MAX_CHANGED_ROWS:
+            first, last = min(rows), min(max(rows), self._count - 1)  # not yet shown: loading
+            runs = [(first, last)] if first <= last else []
         else:
-            runs = _runs_ascending(sorted(views))
+            if self._order is None:
+                views = [row for row in rows if row < self._count]
+            else:
+                views = [v for v in map(self.view_row, rows) if v >= 0]
+            if len(views) > _MAX_CHANGED_ROWS:
+                runs = [(min(views), max(views))]
+            else:
+                runs = _runs_ascending(sorted(views))
         for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.totals_changed.emit()
