@@ -232,9 +232,12 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     probe.say(
         f"sort by segments:         {time.perf_counter() - began:.1f} s (max stall {sort_stall})"
     )
+    began = time.perf_counter()
     window.restore_file_order()
     await idle(window)
-    probe.reset()
+    probe.say(
+        f"back to file order:       {time.perf_counter() - began:.1f} s (max stall {probe.reset()})"
+    )
 
     if validation:
         window.account_box.setCurrentIndex(window.account_box.findData("rocketcoms"))
