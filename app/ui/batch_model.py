@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QUndoStack
@@ -29,7 +28,7 @@ from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
 from app.domain.sms import ForcingChar
 from app.store import autosave
 from app.ui import roles
-from app.ui.chunked import Steps, run_to_end
+from app.ui.chunked import Steps, free_in_slices, run_to_end
 from app.ui.columns import (
     NUMERIC,
     Column,
@@ -159,7 +158,7 @@ class BatchModel(QAbstractTableModel):
         """Show ``order`` (view row -> batch row; None: all rows in file order); ``places``
         is its inverse when a job has built it already."""
         kept = (id(order), id(places))
-        _free_in_slices(*(old for old in (self._order, self._inverse) if id(old) not in kept))
+        free_in_slices(*(old for old in (self._order, self._inverse) if id(old) not in kept))
         self._order = order
         self._inverse = places
 
@@ -563,33 +562,6 @@ def _places_steps(rows: list[int], size: int, done: int, total: int) -> Steps:
         deque(map(places.__setitem__, piece, range(start, start + len(piece))), maxlen=0)
         yield done + start, total
     return places
-
-
-#: Lists waiting to be freed, a slice per turn of the event loop (see :func:`_free_in_slices`).
-_DOOMED: list[list[int]] = []
-_FREE_SLICE = 65_536  # ints freed per turn: about 1.5 ms
-
-
-def _free_in_slices(*lists: list[int] | None) -> None:
-    """Free the model's dropped lists a slice per turn of the event loop.
-
-    A million-row order and its inverse hold two million int objects: freeing them in one go
-    (going back to file order after a sort) held the window for 40-54 ms. The lists must be
-    the caller's alone: they are emptied.
-    """
-    doomed = [items for items in lists if items]
-    if doomed and not _DOOMED:
-        QTimer.singleShot(0, _free_a_slice)
-    _DOOMED.extend(doomed)
-
-
-def _free_a_slice() -> None:
-    items = _DOOMED[-1]
-    del items[-_FREE_SLICE:]
-    if not items:
-        _DOOMED.pop()
-    if _DOOMED:
-        QTimer.singleShot(0, _free_a_slice)
 
 
 def _runs_ascending(rows: list[int]) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from app.domain.batch import Batch, RowData
-from app.ui.batch_model import FORCING_ROLE, BatchModel, _free_in_slices
+from app.ui.batch_model import FORCING_ROLE, BatchModel
 from app.ui.chunked import ChunkedJob, run_to_end
 from app.ui.columns import Field
 from app.ui.commands import RemoveRowsCommand
@@ -191,11 +191,3 @@ def test_a_sort_in_runs_and_merged_slices_equals_one_stable_sort(context, monkey
     descending = order == Qt.SortOrder.DescendingOrder
     expected = sorted(range(40), key=lambda r: batch.analysis(r).segments, reverse=descending)
     assert [model.batch_row(v) for v in range(40)] == expected
-
-
-def test_a_dropped_order_is_freed_a_slice_per_turn(qtbot):
-    """Two million ints freed in one go held the window for 40-54 ms."""
-    dropped = list(range(1_000, 201_000))
-    _free_in_slices(dropped, None)
-    assert len(dropped) == 200_000  # nothing freed in this turn
-    qtbot.waitUntil(lambda: not dropped)

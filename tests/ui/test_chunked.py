@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from app.ui.chunked import ChunkedJob, Steps
+from app.ui.chunked import ChunkedJob, Steps, free_in_slices
 
 
 def _busy(seconds: float) -> None:
@@ -59,3 +59,11 @@ def test_a_bug_in_a_job_says_crashed_and_reaches_the_excepthook(qtbot: QtBot) ->
         job.start()
     assert [str(error) for _, error, _ in exceptions] == ["a bug"]
     assert not job.running and not failed
+
+
+def test_dropped_lists_are_freed_a_slice_per_turn(qtbot: QtBot) -> None:
+    """Two million ints freed in one go held the window for 40-66 ms."""
+    order, panel = list(range(1_000, 201_000)), [str(n) for n in range(20_000)]
+    free_in_slices(order, None, panel)
+    assert len(order) == 200_000 and len(panel) == 20_000  # nothing freed in this turn
+    qtbot.waitUntil(lambda: not order and not panel)
