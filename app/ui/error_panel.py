@@ -371,8 +371,10 @@ class IssueListModel(QAbstractTableModel):
         the entries' last holders once the runs are replaced (a job that still holds a run
         keeps its entries alive, untouched).
         """
-        runs = (self._local, self._provider, self._all)
-        free_in_slices(*(list(run.entries) for run in runs), *(list(run.rows) for run in runs))
+        # Each run once (the merged run is the local one while there are no provider entries).
+        runs = {id(run): run for run in (self._local, self._provider, self._all) if run.entries}
+        copies = [list(items) for run in runs.values() for items in (run.entries, run.rows)]
+        free_in_slices(*copies)
 
     def _replace_all(self) -> None:
         self._all = _merged(self._local, self._provider)
