@@ -471,7 +471,6 @@ class Batch:
         verdicts = self._checker.check_many([data.phone for data in rows])
         new_ids = array("q", range(self._next_id, self._next_id + len(rows)))
         self._next_id += len(rows)
-        self._ids_are_positions = False
         self._phones[row:row] = [data.phone for data in rows]
         self._messages[row:row] = [self._texts.get(data.message).text for data in rows]
         width = len(self._extras)
@@ -518,7 +517,6 @@ class Batch:
             *self._extras,
         ):
             del column[row:stop]
-        self._ids_are_positions = False
         self._rows_moved()
         self.last_removal_changed = self._positions(partners)
         return removed
@@ -663,8 +661,8 @@ class Batch:
     def _enter_group(self, row: int) -> int | array[int] | None:
         """Put the row in the group of its number; that group (None: no valid number).
 
-        Loading calls this rather than :meth:`_join_groups`: a set of the partners of each
-        row of a number on thousands of rows would cost more than all the rest of the row.
+        Loading calls this rather than :meth:`_join_groups`: it needs no partners, and their
+        union would cost as much as the rest of the load for numbers on thousands of rows.
         """
         e164 = self._e164[row]
         if e164 is None:
@@ -749,20 +747,15 @@ class Batch:
         self._position_of = index
 
     def _rows_moved(self) -> None:
+        """Rows were inserted or removed: ids are no longer positions, and what maps one to
+        the other is out of date."""
+        self._ids_are_positions = False
         self._ids_bytes = None
         self._position_of = None
         self._moves += 1
 
     def _positions(self, ids: set[int]) -> set[int]:
-        """Positions of rows from their ids; ``ids`` itself while ids are positions."""
-        if self._ids_are_positions:
-            return ids
-        if self._position_of is not None:
-            return set(map(self._position_of.__getitem__, ids))
-        return set(self._positions_of(list(ids)))
-
-    def _positions_of(self, ids: list[int]) -> list[int]:
-        """Positions of rows from their ids: direct until rows move, then the index of
+        """Positions of rows from their ids: ``ids`` itself until rows move, then the index of
         :meth:`index_positions_steps`, or a search in C until it is built.
 
         ``array.index`` would box every element (~50 ms at a million rows); ``bytes.find`` on
@@ -771,21 +764,20 @@ class Batch:
         if self._ids_are_positions or not ids:  # none: no 8 MB copy of the ids for nothing
             return ids
         if self._position_of is not None:
-            return list(map(self._position_of.__getitem__, ids))
+            return set(map(self._position_of.__getitem__, ids))
         if len(ids) > 32:
-            wanted = set(ids)
-            return [row for row, row_id in enumerate(self._ids) if row_id in wanted]
+            return {row for row, row_id in enumerate(self._ids) if row_id in ids}
         if self._ids_bytes is None:
             self._ids_bytes = self._ids.tobytes()
         size = self._ids.itemsize
-        positions = []
+        positions = set()
         for row_id in ids:
             needle = row_id.to_bytes(size, sys.byteorder, signed=True)
             at = self._ids_bytes.find(needle)
             while at > 0 and at % size:  # a match across two ids: look further
                 at = self._ids_bytes.find(needle, at + 1)
             if at >= 0:
-                positions.append(at // size)
+                positions.add(at // size)
         return positions
 
 

@@ -213,7 +213,9 @@ def test_positions_come_from_the_index_once_rows_moved_and_it_is_built():
     batch.remove_rows(50, 7)
     run_to_end(batch.index_positions_steps())
     assert batch._position_of is not None
-    assert batch._positions_of(list(batch._ids)) == list(range(len(batch)))
+    assert [batch._positions({row_id}) for row_id in batch._ids] == [
+        {row} for row in range(len(batch))
+    ]
     # An edit of the shared number reports every row, found through the index.
     assert batch.set_phone(3, "+447400999999") == set(range(len(batch)))
 
@@ -227,7 +229,7 @@ def test_an_index_overtaken_by_an_insert_is_dropped():
     batch.insert_rows(0, [RowData(GB_MOBILE, "Newer", (), 0, None)])
     run_to_end(steps)
     assert batch._position_of is None
-    assert batch._positions_of([batch._ids[5]]) == [5]
+    assert batch._positions({batch._ids[5]}) == {5}
 
 
 # -- incremental totals == recomputation --------------------------------------------------------
@@ -256,6 +258,16 @@ edits = st.lists(
 )
 
 
+def edits_of(batch: Batch, operations: list[tuple]) -> Iterator[tuple]:
+    """The ``edits`` operations for the test to apply to ``batch``; an "index" operation is
+    applied here (the window builds the index of ids between edits)."""
+    for operation in operations:
+        if operation[0] == "index":
+            run_to_end(batch.index_positions_steps())
+        else:
+            yield operation
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(row_data, max_size=12), edits)
 def test_every_row_whose_result_changed_is_reported(start, operations):
@@ -263,11 +275,8 @@ def test_every_row_whose_result_changed_is_reported(start, operations):
     left out (a duplicate partner of a moved number, say) would show a stale warning."""
     batch = Batch(SETTINGS, extra_columns=("note",))
     batch.append_rows(start)
-    for operation, row, value in operations:
+    for operation, row, value in edits_of(batch, operations):
         before = [batch.result(r) for r in range(len(batch))]
-        if operation == "index":
-            run_to_end(batch.index_positions_steps())
-            continue
         if operation == "insert":
             at = min(row, len(batch))
             changed = batch.insert_rows(at, value)
@@ -296,10 +305,7 @@ def test_every_row_whose_result_changed_is_reported(start, operations):
 def test_totals_after_random_edits_equal_a_recomputation(start, operations):
     batch = Batch(SETTINGS, extra_columns=("note",))
     batch.append_rows(start)
-    for operation, row, value in operations:
-        if operation == "index":
-            run_to_end(batch.index_positions_steps())
-            continue
+    for operation, row, value in edits_of(batch, operations):
         if operation == "insert":
             at = min(row, len(batch))
             changed = batch.insert_rows(at, value)
