@@ -529,8 +529,6 @@ class MainWindow(QMainWindow):
             self._jobs.pop(name).cancel()
         job = ChunkedJob(steps, parent=self)
         self._jobs[name] = job
-        # What a job builds (the panel's 160,000 entries of a scan...) mostly stays: keep it
-        # out of the cyclic GC as it grows, or each full pass rescans all of it (40 ms).
         job.progress.connect(_keep_out_of_gc)
 
         def finished(result: object) -> None:
@@ -600,6 +598,7 @@ class MainWindow(QMainWindow):
             expected=(CsvFileError, OSError),
             parent=self,
         )
+        job.progress.connect(_keep_out_of_gc)
         job.progress.connect(lambda done, total: self._loading(loader, done, total))
         job.finished.connect(lambda batch: self._loaded(path, batch, restore))
         job.failed.connect(lambda error: self._load_failed(path, error))
@@ -609,9 +608,6 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _loading(self, loader: BatchLoader, done: int, total: int) -> None:
-        # The loaded rows live as long as the document: keep them out of the cyclic garbage
-        # collector's scans, which at a million rows would freeze the window for a second.
-        gc.freeze()
         now = time.monotonic()
         if not self._shown_at:  # the first rows are in: show them in a turn of their own
             self._shown_at = now
@@ -1196,6 +1192,9 @@ _PANEL_FILTERS: dict[RowFilter, str | None] = {
 
 
 def _keep_out_of_gc(*_progress: int) -> None:
+    """What a job builds (a load's rows, a scan's panel entries) mostly lives as long as the
+    document: keep it out of the cyclic GC's scans, which at a million rows would rescan it
+    all on each full pass (40 ms and up, a second for the loaded rows)."""
     gc.freeze()
 
 
