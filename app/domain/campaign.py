@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class CampaignStatus(StrEnum):
@@ -121,3 +123,24 @@ def check_action(action: Action, status: CampaignStatus, caps: Capabilities) -> 
 def allowed_actions(status: CampaignStatus, caps: Capabilities) -> list[Action]:
     """The actions to offer for a campaign in ``status``, in a stable order."""
     return [a for a in Action if check_action(a, status, caps)]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCampaign:
+    """A campaign as a provider reports it, with the status normalised."""
+
+    provider: str
+    id: str
+    name: str
+    status: CampaignStatus
+    provider_status: str
+    total: int | None = None
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    scheduled_at: datetime | None = None
+    created_at: datetime | None = None
+    external_id: str | None = None
+    send_rate: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.providers.base import CampaignSpec, ProviderIssue, ValidationError
+from app.providers.base import CampaignSpec
+from app.providers.errors import ValidationError
+from app.providers.issues import ProviderIssue
 
 
 def single_text(spec: CampaignSpec, provider: str, display: str) -> str:

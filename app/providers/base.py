@@ -1,4 +1,4 @@
-"""The one async interface every provider adapter implements, and its error hierarchy.
+"""The one async interface every provider adapter implements (its errors: ``errors.py``).
 
 Adapters only translate: wire formats, paths, auth headers, statuses and error bodies are
 mapped onto the types below, so the UI and the CLI never see a provider's dialect. Every error
@@ -10,37 +10,23 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.domain.batch import IssueSeverity
-from app.domain.campaign import Action, CampaignStatus, Capabilities, check_action
+from app.domain.accounts import Account
+from app.domain.campaign import (
+    Action,
+    CampaignStatus,
+    Capabilities,
+    RemoteCampaign,
+    check_action,
+)
+from app.domain.outcomes import RecipientOutcome
 from app.domain.schedule import Schedule
+from app.providers.errors import InvalidState, NotFound, Unsupported
+from app.providers.issues import ProviderIssue, Severity
 
 if TYPE_CHECKING:
     from app.providers.transport import Transport
-
-
-class Secret(str):
-    """A string that never shows itself in a repr, a log record or an f-string debug view."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Where and as whom to talk to one provider. Credentials come from the OS keyring."""
-
-    provider: str
-    name: str
-    base_url: str
-    credentials: Mapping[str, Secret] = field(default_factory=dict, repr=False)
-    options: Mapping[str, str] = field(default_factory=dict)
-    sandbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +62,6 @@ class CampaignSpec:
     options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific settings
 
 
-#: A provider's issue has the same two severities as a local row issue.
-Severity = IssueSeverity
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderIssue:
-    """One problem a provider's validate-only run found.
-
-    ``index`` is the position of the recipient in ``spec.recipients()`` (None for a problem
-    with the whole file); :func:`map_issues_to_rows` fills ``row`` and ``line`` from it.
-    """
-
-    code: str
-    message: str
-    index: int | None = None
-    severity: Severity = Severity.ERROR
-    column: str | None = None
-    row: int | None = None
-    line: int | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class ValidationReport:
     provider: str
@@ -107,117 +72,6 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not any(i.severity is Severity.ERROR for i in self.issues)
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteCampaign:
-    """A campaign as a provider reports it, with the status normalised."""
-
-    provider: str
-    id: str
-    name: str
-    status: CampaignStatus
-    provider_status: str
-    total: int | None = None
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    pending: int = 0
-    scheduled_at: datetime | None = None
-    created_at: datetime | None = None
-    external_id: str | None = None
-    send_rate: int | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-
-class OutcomeStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientOutcome:
-    phone: str
-    status: OutcomeStatus
-    provider_status: str
-    detail: str = ""
-    at: datetime | None = None
-
-
-class ProviderError(Exception):
-    """A provider refused or failed a call. ``str()`` is a sentence for the operator.
-
-    ``code`` and ``provider_message`` are the provider's own; neither ever holds a credential.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str,
-        code: str | None = None,
-        http_status: int | None = None,
-        provider_message: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.provider = provider
-        self.code = code
-        self.http_status = http_status
-        self.provider_message = provider_message
-
-
-class AuthError(ProviderError):
-    """The credentials were refused."""
-
-
-class ValidationError(ProviderError):
-    """The request or its data was refused as invalid; never retried."""
-
-    def __init__(self, message: str, *, issues: Iterable[ProviderIssue] = (), **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.issues = tuple(issues)
-
-
-class NotFound(ProviderError):
-    """The campaign (or another record) does not exist at the provider."""
-
-
-class Conflict(ProviderError):
-    """The request clashes with an existing record (a duplicate name, say)."""
-
-
-class InvalidState(ProviderError):
-    """The campaign's status does not allow this operation."""
-
-
-class InsufficientFunds(ProviderError):
-    """Not enough credit or balance to send."""
-
-
-class RateLimited(ProviderError):
-    """Too many requests; ``retry_after`` seconds is the provider's wait, if it gave one."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
-
-
-class TransientError(ProviderError):
-    """A failure worth retrying later (network, 5xx, maintenance).
-
-    ``ambiguous`` is True when the request may have been processed before the failure (its
-    answer was lost): a create must then look for what it made before trying again.
-    """
-
-    def __init__(self, message: str, *, ambiguous: bool = False, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.ambiguous = ambiguous
-
-
-class Unsupported(ProviderError):
-    """The provider's API has no such operation."""
 
 
 class Provider(ABC):

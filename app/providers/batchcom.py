@@ -24,21 +24,19 @@ from typing import Any, ClassVar, NoReturn
 
 import httpx
 
-from app.domain.campaign import Action, CampaignStatus, Capabilities
+from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
 from app.providers.audience import single_text
-from app.providers.base import (
+from app.providers.base import CampaignSpec, Provider
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     InvalidState,
     NotFound,
-    Provider,
     ProviderError,
-    ProviderIssue,
     RateLimited,
-    RemoteCampaign,
     TransientError,
     ValidationError,
 )
+from app.providers.issues import ProviderIssue
 from app.providers.transport import could_not, error_for, json_answer
 
 PROVIDER = "batch"

@@ -34,25 +34,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from app.domain.campaign import Action, CampaignStatus, Capabilities
-from app.providers.base import (
+from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.outcomes import OutcomeStatus, RecipientOutcome
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     InsufficientFunds,
     NotFound,
-    OutcomeStatus,
-    Provider,
     ProviderError,
-    ProviderIssue,
     RateLimited,
-    Recipient,
-    RecipientOutcome,
-    RemoteCampaign,
     TransientError,
     Unsupported,
     ValidationError,
-    ValidationReport,
 )
+from app.providers.issues import ProviderIssue
 
 PROVIDER = "bulksms"
 SEND_PATH = "/submission/send_batch/1/1.0"

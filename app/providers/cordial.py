@@ -20,24 +20,20 @@ from urllib.parse import quote
 
 import httpx
 
-from app.domain.campaign import Action, CampaignStatus, Capabilities
+from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
 from app.providers.audience import single_text
-from app.providers.base import (
+from app.providers.base import CampaignSpec, Provider, ValidationReport
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InvalidState,
     NotFound,
-    Provider,
     ProviderError,
-    ProviderIssue,
     RateLimited,
-    RemoteCampaign,
-    Severity,
     TransientError,
     ValidationError,
-    ValidationReport,
 )
+from app.providers.issues import ProviderIssue, Severity
 from app.providers.transport import could_not, error_class, error_for, json_answer
 
 PROVIDER = "cordial"

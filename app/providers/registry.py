@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from app.providers.base import Account, Provider, Secret
+from app.domain.accounts import Account, Secret, sandbox_account_id
+from app.providers.base import Provider
 
 if TYPE_CHECKING:
     from app.providers.transport import Transport
@@ -87,6 +88,7 @@ def sandbox_account(provider: str, sandbox_url: str) -> Account:
     """The built-in account of ``provider`` on a sandbox served at ``sandbox_url``."""
     entry = PROVIDERS[provider]
     return Account(
+        id=sandbox_account_id(provider),
         provider=provider,
         name=f"{entry.display_name} sandbox",
         base_url=sandbox_url.rstrip("/") + entry.sandbox_path,

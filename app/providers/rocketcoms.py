@@ -36,26 +36,21 @@ from typing import Any, ClassVar
 
 import httpx
 
-from app.domain.campaign import Action, CampaignStatus, Capabilities
+from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.schedule import Schedule
-from app.providers.base import (
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InvalidState,
     NotFound,
-    OutcomeStatus,
-    Provider,
     ProviderError,
-    ProviderIssue,
     RateLimited,
-    Recipient,
-    RecipientOutcome,
-    RemoteCampaign,
     TransientError,
     ValidationError,
-    ValidationReport,
 )
+from app.providers.issues import ProviderIssue
 from app.providers.transport import error_class, error_for
 
 DISPLAY = "RocketCOMS"

@@ -31,26 +31,22 @@ from typing import Any, ClassVar
 
 import httpx
 
-from app.domain.campaign import Action, CampaignStatus, Capabilities
-from app.providers.base import (
+from app.domain.accounts import Secret
+from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.outcomes import OutcomeStatus, RecipientOutcome
+from app.providers.base import CampaignSpec, Provider, ValidationReport
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InsufficientFunds,
     InvalidState,
     NotFound,
-    OutcomeStatus,
-    Provider,
     ProviderError,
-    ProviderIssue,
     RateLimited,
-    RecipientOutcome,
-    RemoteCampaign,
-    Secret,
     TransientError,
     ValidationError,
-    ValidationReport,
 )
+from app.providers.issues import ProviderIssue
 from app.providers.transport import error_for
 
 S = CampaignStatus

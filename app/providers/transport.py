@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from app.providers.base import ProviderError, RateLimited, TransientError
+from app.providers.errors import ProviderError, RateLimited, TransientError
 
 log = logging.getLogger("campaign_desk.http")
 

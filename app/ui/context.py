@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 
+from app.domain.accounts import Account
 from app.domain.batch import BatchSettings
 from app.domain.campaign import Capabilities
-from app.providers.base import Account, Provider
+from app.providers.base import Provider
 from app.store.autosave import Autosave
 from app.store.settings import AppSettings, SettingsStore
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.batch import Batch
-from app.providers.base import ProviderIssue
+from app.providers.issues import ProviderIssue
 from app.ui import roles
 from app.ui.chunked import Steps, free_in_slices, run_to_end
 from app.ui.icons import app_icon

@@ -40,10 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.accounts import Account
 from app.domain.batch import Batch, BatchLoader, RowData, save_batch
 from app.domain.campaign import Action
 from app.domain.csvfile import CsvFileError, CsvLayout
-from app.providers.base import Account, CampaignSpec, Provider, ProviderError
+from app.providers.base import CampaignSpec, Provider
+from app.providers.errors import ProviderError
 from app.store.autosave import Op, RestoreError, Session, SessionHeader, replay
 from app.ui.batch_model import BatchModel, SortedRows
 from app.ui.batch_view import BatchView

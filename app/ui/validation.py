@@ -12,13 +12,8 @@ from collections.abc import Iterator, Sequence
 from typing import overload
 
 from app.domain.batch import Batch
-from app.providers.base import (
-    CampaignSpec,
-    Provider,
-    ProviderIssue,
-    Recipient,
-    map_issues_to_rows,
-)
+from app.providers.base import CampaignSpec, Provider, Recipient, map_issues_to_rows
+from app.providers.issues import ProviderIssue
 from app.ui.chunked import Steps
 
 _STRIDE = 256

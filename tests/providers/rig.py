@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
-from app.providers.base import Account, CampaignSpec, Provider, Recipient, Secret
+from app.domain.accounts import Account, Secret
+from app.providers.base import CampaignSpec, Provider, Recipient
 from app.providers.registry import sandbox_account
 from app.providers.transport import Transport, make_client
 from app.sandbox.core import SandboxClock, SandboxEnv

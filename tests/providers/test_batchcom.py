@@ -10,9 +10,10 @@ import pytest
 
 from app.domain.campaign import Action, CampaignStatus, check_action
 from app.domain.schedule import Schedule
-from app.providers.base import (
+from app.providers.base import CampaignSpec
+from app.providers.batchcom import BatchProvider, raise_error, remote_campaign
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     InvalidState,
     NotFound,
     RateLimited,
@@ -20,7 +21,6 @@ from app.providers.base import (
     Unsupported,
     ValidationError,
 )
-from app.providers.batchcom import BatchProvider, raise_error, remote_campaign
 from app.providers.registry import sandbox_account
 from app.sandbox.batchcom import BatchSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv

@@ -11,26 +11,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.campaign import Action, CampaignStatus, check_action
+from app.domain.outcomes import OutcomeStatus
 from app.domain.schedule import Schedule
-from app.providers.base import (
-    AuthError,
-    CampaignSpec,
-    InsufficientFunds,
-    InvalidState,
-    NotFound,
-    OutcomeStatus,
-    RateLimited,
-    Recipient,
-    TransientError,
-    Unsupported,
-    ValidationError,
-    map_issues_to_rows,
-)
+from app.providers.base import CampaignSpec, Recipient, map_issues_to_rows
 from app.providers.bulksms import (
     MAX_PER_SUBMISSION,
     BulkSmsProvider,
     csv_field,
     stop_dup_id,
+)
+from app.providers.errors import (
+    AuthError,
+    InsufficientFunds,
+    InvalidState,
+    NotFound,
+    RateLimited,
+    TransientError,
+    Unsupported,
+    ValidationError,
 )
 from app.providers.registry import sandbox_account
 from app.sandbox.bulksms import BulkSmsSandbox, split_line

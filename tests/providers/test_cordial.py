@@ -11,20 +11,20 @@ import pytest
 
 from app.domain.campaign import Action, CampaignStatus
 from app.domain.schedule import Schedule
-from app.providers.base import (
+from app.providers.base import CampaignSpec
+from app.providers.cordial import HINTS, CordialProvider, raise_error
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InvalidState,
     NotFound,
     ProviderError,
     RateLimited,
-    Severity,
     TransientError,
     Unsupported,
     ValidationError,
 )
-from app.providers.cordial import HINTS, CordialProvider, raise_error
+from app.providers.issues import Severity
 from app.providers.registry import sandbox_account
 from app.sandbox.cordial import CordialSandbox
 from app.sandbox.core import SandboxClock, SandboxEnv

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.providers.base import NotFound, Provider, Unsupported
+from app.providers.base import Provider
+from app.providers.errors import NotFound, Unsupported
 from app.providers.registry import PROVIDERS, adapter_class, make_provider, sandbox_account
 from app.providers.transport import Transport, make_client
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport

@@ -13,23 +13,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.accounts import Account
 from app.domain.campaign import Action, CampaignStatus, check_action
+from app.domain.outcomes import OutcomeStatus
 from app.domain.schedule import Schedule
-from app.providers.base import (
-    Account,
+from app.providers.base import CampaignSpec, Recipient, map_issues_to_rows
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InvalidState,
     NotFound,
-    OutcomeStatus,
     ProviderError,
     RateLimited,
-    Recipient,
     TransientError,
     Unsupported,
     ValidationError,
-    map_issues_to_rows,
 )
 from app.providers.registry import sandbox_account
 from app.providers.rocketcoms import (

@@ -10,17 +10,16 @@ import pytest
 
 from app.domain.campaign import Action, check_action
 from app.domain.campaign import CampaignStatus as S
+from app.domain.outcomes import OutcomeStatus
 from app.domain.schedule import Schedule
-from app.providers.base import (
+from app.providers.base import CampaignSpec, Recipient
+from app.providers.errors import (
     AuthError,
-    CampaignSpec,
     Conflict,
     InsufficientFunds,
     InvalidState,
     NotFound,
-    OutcomeStatus,
     ProviderError,
-    Recipient,
     TransientError,
     ValidationError,
 )

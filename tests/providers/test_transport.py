@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.providers.base import Conflict, NotFound, ProviderError, RateLimited, TransientError
+from app.providers.errors import Conflict, NotFound, ProviderError, RateLimited, TransientError
 from app.providers.transport import (
     RetryPolicy,
     Transport,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.batch import Batch, RowData
-from app.providers.base import ProviderIssue, Severity
+from app.providers.issues import ProviderIssue, Severity
 from app.ui import error_panel
 from app.ui.chunked import run_to_end
 from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, Source, provider_entries

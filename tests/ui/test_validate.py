@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from app.providers.base import Secret
+from app.domain.accounts import Secret
 from app.providers.registry import make_provider
 from app.providers.transport import Transport, make_client
 from app.resources import resource_path
@@ -97,7 +97,8 @@ def test_validate_is_disabled_with_the_reason_when_the_provider_has_none(window)
 
 def test_recipients_are_the_rows_with_a_number_built_on_demand(context):
     from app.domain.batch import Batch, RowData
-    from app.providers.base import ProviderIssue, map_issues_to_rows
+    from app.providers.base import map_issues_to_rows
+    from app.providers.issues import ProviderIssue
     from app.ui.validation import recipients_steps
 
     batch = Batch(context.batch_settings(context.settings))
