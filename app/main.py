@@ -17,7 +17,7 @@ from app import __version__
 
 if TYPE_CHECKING:
     from app.domain.campaign import Capabilities
-    from app.ui.context import AppContext
+    from app.services.context import AppContext
 
 HEADLESS_COMMANDS = ("preview", "sandbox")
 
@@ -58,9 +58,9 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     from app.providers.transport import Transport, make_client
     from app.sandbox.child import ChildSandbox, ChildSandboxTransport, sandbox_command
     from app.sandbox.inprocess import IN_PROCESS_URL
+    from app.services.context import AppContext
     from app.store.autosave import Autosave
     from app.store.settings import AppSettings, SettingsStore
-    from app.ui.context import AppContext
 
     sandbox = ChildSandbox(sandbox_command())
     if start_sandbox:

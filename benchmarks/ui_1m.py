@@ -44,9 +44,9 @@ from preview_1m import DATA, generate  # noqa: E402
 from stall_watch import StallWatch  # noqa: E402
 
 from app.main import build_context  # noqa: E402
-from app.ui.columns import Field  # noqa: E402
+from app.services.columns import Field  # noqa: E402
+from app.services.row_filter import RowFilter  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
-from app.ui.row_filter import RowFilter  # noqa: E402
 
 
 class StallProbe:

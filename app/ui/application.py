@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 import qasync  # after PySide6, so that qasync binds to it rather than to another Qt binding
 
 from app.resources import resource_path
-from app.ui.context import AppContext
+from app.services.context import AppContext
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger("campaign_desk.ui")

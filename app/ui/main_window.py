@@ -44,30 +44,26 @@ from app.domain.accounts import Account
 from app.domain.batch import Batch, BatchLoader, RowData, save_batch
 from app.domain.campaign import Action
 from app.domain.csvfile import CsvFileError, CsvLayout
+from app.domain.wording import counted
 from app.providers.base import CampaignSpec, Provider
 from app.providers.errors import ProviderError
+from app.services.columns import Field
+from app.services.context import AppContext
+from app.services.gsm_fix import GsmFixPlan, describe, plan_steps
+from app.services.jobs import Steps, run_to_end
+from app.services.problems import EntryRun, RowsUpdate, provider_entries, scan_steps
+from app.services.row_filter import RowFilter
+from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
 from app.store.autosave import Op, RestoreError, Session, SessionHeader, replay
-from app.ui.batch_model import BatchModel, SortedRows
-from app.ui.batch_view import BatchView
-from app.ui.chunked import ChunkedJob, Steps, run_to_end
-from app.ui.columns import Field
-from app.ui.commands import InsertRowsCommand, RemoveRowsCommand, SetMessagesCommand
-from app.ui.context import AppContext
-from app.ui.dialogs import Button, Dialogs
-from app.ui.error_panel import (
-    EntryRun,
-    ErrorPanel,
-    IssueListModel,
-    RowsUpdate,
-    provider_entries,
-)
-from app.ui.find_bar import FindBar
-from app.ui.gsm_fix import GsmFixPlan, describe, plan_steps
-from app.ui.icons import app_icon
-from app.ui.region_box import RegionBox
-from app.ui.row_filter import RowFilter
-from app.ui.validation import Recipients, campaign_spec, recipients_steps, validate
-from app.ui.wording import counted
+from app.ui.editor.commands import InsertRowsCommand, RemoveRowsCommand, SetMessagesCommand
+from app.ui.editor.find_bar import FindBar
+from app.ui.editor.model import BatchModel, SortedRows
+from app.ui.editor.view import BatchView
+from app.ui.problems.panel import ErrorPanel
+from app.ui.widgets.dialogs import Button, Dialogs
+from app.ui.widgets.icons import app_icon
+from app.ui.widgets.jobs import ChunkedJob
+from app.ui.widgets.region_box import RegionBox
 
 APP_TITLE = "Campaign Desk"
 #: Bytes of the file read per loading step: about a hundred rows, ten milliseconds of work.
@@ -1117,7 +1113,7 @@ class MainWindow(QMainWindow):
                 self._update_panel()
 
         self.error_panel.show_checking(len(self.batch))
-        self._run_job("scan", IssueListModel.scan_steps(self.batch), done)
+        self._run_job("scan", scan_steps(self.batch), done)
 
     # -- validate with the provider --------------------------------------------------------------
     def validate_with_provider(self) -> None:

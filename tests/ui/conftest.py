@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 import qasync
 
 from app.main import build_context
-from app.ui.context import AppContext
+from app.services.context import AppContext
 from app.ui.main_window import MainWindow
 
 

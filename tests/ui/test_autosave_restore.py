@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.domain.batch import RowData
-from app.ui.columns import Field
+from app.services.columns import Field
 from tests.ui.conftest import write_csv
 
 ROWS = [("+447400123456", "Hello Amelia", "Amelia"), ("+447400123457", "Hello Oliver", "Oliver")]

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from app.domain.batch import BatchLoader
 from app.domain.csvfile import CsvFileError, sniff
 from app.resources import resource_path
-from app.ui.columns import Field
-from app.ui.error_panel import Source
+from app.services.columns import Field
+from app.services.problems import Source
+from app.services.row_filter import RowFilter
 from app.ui.main_window import INSTANT_PANEL_ROWS
-from app.ui.row_filter import RowFilter
 from tests.ui.conftest import write_csv
 
 ROWS = [

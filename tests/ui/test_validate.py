@@ -12,8 +12,8 @@ from app.providers.registry import make_provider
 from app.providers.transport import Transport, make_client
 from app.resources import resource_path
 from app.sandbox.inprocess import SandboxTransport
-from app.ui.columns import Field
-from app.ui.error_panel import Source
+from app.services.columns import Field
+from app.services.problems import Source
 from tests.ui.conftest import wait_for
 
 
@@ -99,7 +99,7 @@ def test_recipients_are_the_rows_with_a_number_built_on_demand(context):
     from app.domain.batch import Batch, RowData
     from app.providers.base import map_issues_to_rows
     from app.providers.issues import ProviderIssue
-    from app.ui.validation import recipients_steps
+    from app.services.validation import recipients_steps
 
     batch = Batch(context.batch_settings(context.settings))
     batch.insert_rows(

@@ -6,9 +6,10 @@ import pytest
 
 from app.domain.batch import Batch, RowData
 from app.providers.issues import ProviderIssue, Severity
-from app.ui import error_panel
-from app.ui.chunked import run_to_end
-from app.ui.error_panel import EntryRun, ErrorPanel, IssueListModel, Source, provider_entries
+from app.services.jobs import run_to_end
+from app.services.problems import EntryRun, Source, provider_entries, scan_steps
+from app.ui.problems import panel as panel_module
+from app.ui.problems.panel import ErrorPanel, IssueListModel
 
 
 def batch_with_issues(context) -> Batch:
@@ -25,7 +26,7 @@ def batch_with_issues(context) -> Batch:
 
 
 def scan(batch: Batch) -> EntryRun:
-    steps = IssueListModel.scan_steps(batch)
+    steps = scan_steps(batch)
     while True:
         try:
             next(steps)
@@ -116,6 +117,6 @@ def test_rows_with_issues_are_found_a_slice_at_a_time(context, monkeypatch):
     model.set_local(scan(batch))
     expected = {None: [1, 2], "error": [1], "warning": [2]}
     for size in (1, 2, 3, 100):  # row 1's two entries straddle slices of 1 and 2 entries
-        monkeypatch.setattr(error_panel, "_ROWS_SLICE", size)
+        monkeypatch.setattr(panel_module, "ROWS_SLICE", size)
         for severity, rows in expected.items():
             assert run_to_end(model.local_rows_steps(severity)) == rows

@@ -7,7 +7,8 @@ import time
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from app.ui.chunked import ChunkedJob, Steps, free_in_slices
+from app.services.jobs import Steps
+from app.ui.widgets.jobs import ChunkedJob, free_in_slices
 
 
 def _busy(seconds: float) -> None:

@@ -8,11 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from app.domain.batch import Batch, RowData
-from app.ui.batch_model import FORCING_ROLE, BatchModel
-from app.ui.chunked import ChunkedJob, run_to_end
-from app.ui.columns import Field
-from app.ui.commands import RemoveRowsCommand
-from app.ui.row_filter import RowFilter
+from app.services.columns import Field
+from app.services.jobs import run_to_end
+from app.services.row_filter import RowFilter
+from app.ui.editor.commands import RemoveRowsCommand
+from app.ui.editor.model import FORCING_ROLE, BatchModel
+from app.ui.widgets.jobs import ChunkedJob
 
 ROWS = [
     RowData("+447400123456", "Hello Amelia", ("Amelia",)),
@@ -174,7 +175,7 @@ def test_an_edit_that_changes_thousands_of_scattered_rows_is_one_signal(context)
 
 @pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
 def test_a_sort_in_runs_and_merged_slices_equals_one_stable_sort(context, monkeypatch, order):
-    from app.ui import batch_model
+    from app.ui.editor import model as batch_model
 
     monkeypatch.setattr(batch_model, "_SORT_RUN", 3)  # many runs of three rows
     monkeypatch.setattr(batch_model, "_MERGE_SLICE", 2)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.sms import ForcingChar
-from app.ui.batch_model import FORCING_ROLE, BatchModel
-from app.ui.columns import Field
+from app.services.columns import Field
+from app.ui.editor.model import FORCING_ROLE, BatchModel
 
 #: Amber behind a forcing character, with black text on it: readable on light and dark themes.
 MARK_BACKGROUND = QColor(255, 193, 7)

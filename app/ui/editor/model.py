@@ -26,10 +26,7 @@ from PySide6.QtGui import QColor, QUndoStack
 
 from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
 from app.domain.sms import ForcingChar
-from app.store import autosave
-from app.ui import roles
-from app.ui.chunked import Steps, free_in_slices, run_to_end
-from app.ui.columns import (
+from app.services.columns import (
     NUMERIC,
     Column,
     Field,
@@ -39,7 +36,11 @@ from app.ui.columns import (
     sort_key,
     worst_severity,
 )
-from app.ui.row_filter import RowFilter
+from app.services.jobs import Steps, run_to_end
+from app.services.row_filter import RowFilter
+from app.store import autosave
+from app.ui.widgets import roles
+from app.ui.widgets.jobs import free_in_slices
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -237,7 +238,7 @@ class BatchModel(QAbstractTableModel):
         return _READ_ONLY
 
     def setData(self, index: Index, value: Any, role: int = roles.EDIT) -> bool:
-        from app.ui.commands import SetCellCommand  # commands call back into this model
+        from app.ui.editor.commands import SetCellCommand  # commands call back into this model
 
         column = self._columns[index.column()] if index.isValid() else None
         if role != roles.EDIT or column is None or not column.editable:

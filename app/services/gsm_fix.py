@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from app.domain.batch import Batch
 from app.domain.links import analyze_as_sent
 from app.domain.sms import to_gsm
-from app.ui.chunked import Steps
+from app.services.jobs import Steps
 
 _STRIDE = 256
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from PySide6.QtGui import QUndoCommand
 
 from app.domain.batch import RowData
-from app.ui.batch_model import BatchModel
-from app.ui.columns import Column
+from app.services.columns import Column
+from app.ui.editor.model import BatchModel
 
 
 class SetCellCommand(QUndoCommand):

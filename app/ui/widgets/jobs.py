@@ -1,7 +1,6 @@
-"""Long work on the UI thread, a slice at a time, so that the window never freezes.
+"""The job runner on Qt's event loop: chunked jobs (``app.services.jobs``) on the UI thread.
 
-A job is a generator: it does a little work per ``next()`` and yields ``(done, total)``; its
-return value is the result. The runner calls it from a zero-interval timer for at most
+The runner calls a job from a zero-interval timer for at most
 ``budget_ms`` per tick, then lets Qt paint and handle input. After the loop was busy elsewhere
 (a paint, say) the runner skips a turn: Qt fires the most overdue timer first, and a
 zero-interval timer is always the most overdue, so without the skip input and other timers
@@ -12,12 +11,12 @@ document (which lives on the UI thread): filtering, finding, scanning issues, pl
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-Steps = Generator[tuple[int, int], None, Any]
+from app.services.jobs import Steps, keep_out_of_gc
 
 #: Time one tick may take. Well under the 50 ms a user notices, with room for Qt's own work.
 DEFAULT_BUDGET_MS = 12.0
@@ -25,15 +24,6 @@ DEFAULT_BUDGET_MS = 12.0
 #: Lists waiting to be freed, a slice per turn of the event loop (see :func:`free_in_slices`).
 _DOOMED: list[list[Any]] = []
 _FREE_SLICE = 8_192  # items freed per turn: about 0.2 ms of ints, 2 ms of panel entries
-
-
-def run_to_end(steps: Steps) -> Any:
-    """Run a job in one go (where its input is known to be small); its return value."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
 
 
 class ChunkedJob(QObject):
@@ -95,6 +85,7 @@ class ChunkedJob(QObject):
         except StopIteration as stop:
             self._timer.stop()
             self.finished.emit(stop.value)
+            keep_out_of_gc()  # what the job built stays
             return
         except Exception as error:
             self._timer.stop()
@@ -103,8 +94,75 @@ class ChunkedJob(QObject):
                 raise
             self.failed.emit(error)
             return
+        keep_out_of_gc()
         if step is not None:
             self.progress.emit(*step)
+
+
+class QtRunner(QObject):
+    """:class:`app.services.jobs.Runner` on Qt's event loop: what the services run their jobs
+    and timers with in the window."""
+
+    def start(
+        self,
+        steps: Steps,
+        done: Callable[[Any], None],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        failed: Callable[[Exception], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
+        crashed: Callable[[], None] | None = None,
+        expected: tuple[type[Exception], ...] = (),
+        budget_ms: float | None = None,
+    ) -> ChunkedJob:
+        job = ChunkedJob(
+            steps,
+            budget_ms=DEFAULT_BUDGET_MS if budget_ms is None else budget_ms,
+            expected=expected,
+            parent=self,
+        )
+        job.finished.connect(done)
+        for signal, slot in (
+            (job.progress, progress),
+            (job.failed, failed),
+            (job.cancelled, cancelled),
+            (job.crashed, crashed),
+        ):
+            if slot is not None:
+                signal.connect(slot)
+        job.finished.connect(job.deleteLater)
+        job.failed.connect(job.deleteLater)
+        job.cancelled.connect(job.deleteLater)
+        job.crashed.connect(job.deleteLater)
+        job.start()
+        return job
+
+    def later(self, delay_ms: int, callback: Callable[[], None]) -> Timer:
+        timer = Timer(delay_ms, callback, self)
+        timer.start()
+        return timer
+
+
+class Timer(QObject):
+    """A one-shot timer that is also a :class:`app.services.jobs.Job` (``cancel`` stops it)."""
+
+    def __init__(self, delay_ms: int, callback: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self, singleShot=True, interval=delay_ms)
+        self._timer.timeout.connect(callback)
+        self._timer.timeout.connect(self.deleteLater)
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.deleteLater()
 
 
 def free_in_slices(*lists: list[Any] | None) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.services.columns import Field
 from app.store.settings import SettingsStore
-from app.ui.columns import Field
-from app.ui.region_box import RegionBox, region_label
+from app.ui.widgets.region_box import RegionBox, region_label
 from tests.ui.conftest import write_csv
 
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QUndoStack
 
 from app.domain.batch import Batch, RowData
-from app.ui.batch_model import BatchModel
-from app.ui.batch_view import BatchView
+from app.ui.editor.model import BatchModel
+from app.ui.editor.view import BatchView
 
 
 class PaintCounter(QObject):

@@ -8,12 +8,9 @@ row is dropped as soon as the row changes: it was about the old content.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from itertools import compress, groupby
-from operator import attrgetter, countOf
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Sequence
+from itertools import compress
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon
@@ -29,195 +26,31 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.batch import Batch
-from app.providers.issues import ProviderIssue
-from app.ui import roles
-from app.ui.chunked import Steps, free_in_slices, run_to_end
-from app.ui.icons import app_icon
-from app.ui.wording import counted
+from app.domain.wording import counted
+from app.services.jobs import Steps, run_to_end
+from app.services.problems import (
+    HEADERS,
+    ROWS_SLICE,
+    SCAN_STRIDE,
+    SPLICE_ROWS,
+    EntryRun,
+    PanelEntry,
+    RowsUpdate,
+    Source,
+    entry_row,
+    local_entries,
+    merged,
+    severity_mask,
+)
+from app.ui.widgets import roles
+from app.ui.widgets.icons import app_icon
+from app.ui.widgets.jobs import free_in_slices
 
 Index = QModelIndex | QPersistentModelIndex
-
-_SCAN_STRIDE = 256
-
-
-class Source(StrEnum):
-    LOCAL = "Local"
-    PROVIDER = "Provider"
-
-
-@dataclass(frozen=True, slots=True)
-class PanelEntry:
-    row: int  # batch row; -1 for a problem with the whole file
-    line: int  # line in the file; 0 for a row that was not in it
-    severity: str  # "error" or "warning"
-    source: Source
-    column: str | None
-    code: str
-    message: str
-
-
-HEADERS = ("Severity", "Source", "Line", "Column", "Code", "Message")
-
-
-def local_entries(batch: Batch, row: int) -> list[PanelEntry]:
-    issues = batch.result(row).issues
-    if not issues:
-        return []
-    line = batch.line(row)
-    return [
-        PanelEntry(row, line, i.severity.value, Source.LOCAL, i.column, i.code.value, i.message)
-        for i in issues
-    ]
-
-
-def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
-    return [
-        PanelEntry(
-            -1 if i.row is None else i.row,
-            i.line or 0,
-            i.severity.value,
-            Source.PROVIDER,
-            i.column,
-            i.code,
-            i.message,
-        )
-        for i in issues
-    ]
-
 
 #: More edited rows than this at once: rebuild the shown list with one reset instead of a
 #: remove and an insert per row (each costs the view a pass over its rows).
 _RESET_ABOVE_ROWS = 32
-
-#: Edited rows up to this many are spliced into the panel's lists one by one (40 µs each at
-#: 180,000 entries: the tail moves); more are rebuilt in one pass (10 ms, and 8 µs a row).
-_SPLICE_ROWS = 256
-#: Entries a look for the rows with issues takes per step.
-_ROWS_SLICE = 32_768
-#: Edited rows a rebuild takes per step.
-_REBUILD_STRIDE = 32
-
-#: Fewer provider entries than this fraction of the local ones are sliced into place; more
-#: are merged by a sort (which looks at every entry, in C).
-_SPLICE_RATIO = 64
-
-# The panel holds up to a million entries, on the UI thread. Whole-list work loops in C
-# (itertools, operator, list slices): a Python call per entry froze the window for a quarter
-# of a second at that size. What the scan finds is gathered as it goes (an EntryRun), so the
-# panel takes it with no pass over the entries at all.
-_row = attrgetter("row")
-_severity = attrgetter("severity")
-
-
-class EntryRun:
-    """Entries in row order, with their rows (for bisecting) and their count of errors."""
-
-    __slots__ = ("entries", "errors", "rows")
-
-    def __init__(self) -> None:
-        self.entries: list[PanelEntry] = []
-        self.rows: list[int] = []
-        self.errors = 0
-
-    @classmethod
-    def of(cls, entries: Iterable[PanelEntry]) -> EntryRun:
-        run = cls()
-        run.entries = sorted(entries, key=_row)
-        run.rows = list(map(_row, run.entries))
-        run.errors = _errors(run.entries)
-        return run
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def copy(self) -> EntryRun:
-        run = EntryRun()
-        run.entries, run.rows, run.errors = list(self.entries), list(self.rows), self.errors
-        return run
-
-    def add(self, row: int, entries: list[PanelEntry]) -> None:
-        """Append ``row``'s entries (rows are added in order)."""
-        self.entries += entries
-        self.rows += [row] * len(entries)
-        self.errors += _errors(entries)
-
-    def replace_rows(self, entries_of: Mapping[int, list[PanelEntry]]) -> None:
-        """Make ``entries_of[row]`` the entries of each of its rows.
-
-        A few rows are spliced in place; more are rebuilt (:meth:`replaced_steps`), since each
-        splice moves the tail of a list that can hold a million entries.
-        """
-        if len(entries_of) > _SPLICE_ROWS:
-            rebuilt: EntryRun = run_to_end(self.replaced_steps(entries_of))
-            self.entries, self.rows, self.errors = rebuilt.entries, rebuilt.rows, rebuilt.errors
-            return
-        for row in sorted(entries_of):
-            lo, hi = bisect_left(self.rows, row), bisect_right(self.rows, row)
-            new = entries_of[row]
-            self.errors += _errors(new) - _errors(self.entries[lo:hi])
-            self.entries[lo:hi] = new
-            self.rows[lo:hi] = [row] * len(new)
-
-    def replaced_steps(self, entries_of: Mapping[int, list[PanelEntry]]) -> Steps:
-        """A copy of this run with ``entries_of`` in place of their rows' entries, built from
-        slices a few rows per step, as a chunked job; this run stays as it is."""
-        run = EntryRun()
-        run.errors = self.errors
-        start = 0
-        rows = sorted(entries_of)
-        for done, row in enumerate(rows, 1):
-            lo = bisect_left(self.rows, row, start)
-            hi = bisect_right(self.rows, row, lo)
-            new = entries_of[row]
-            run.errors += _errors(new) - _errors(self.entries[lo:hi])
-            run.entries += self.entries[start:lo]
-            run.entries += new
-            run.rows += self.rows[start:lo]
-            run.rows += [row] * len(new)
-            start = hi
-            if done % _REBUILD_STRIDE == 0:
-                yield done, len(rows)
-        run.entries += self.entries[start:]
-        run.rows += self.rows[start:]
-        return run
-
-
-class RowsUpdate(NamedTuple):
-    """New entries of edited rows (see :meth:`IssueListModel.rows_steps`)."""
-
-    entries_of: dict[int, list[PanelEntry]]
-    source: EntryRun  # the local run when the job started
-    local: EntryRun | None  # ``source`` with the rows replaced; None: splice them in
-
-
-def _merged(local: EntryRun, provider: EntryRun) -> EntryRun:
-    """One run of both; the local entries of a row come first. Without provider entries it
-    is ``local`` itself, so that an edit updates one run, not two copies of it."""
-    if not provider:
-        return local
-    if not local:
-        return provider.copy()
-    run = EntryRun()
-    run.errors = local.errors + provider.errors
-    if len(provider) * _SPLICE_RATIO < len(local):
-        # A few provider entries: slice them in where they belong (a bisect each); the
-        # local entries are only copied.
-        start = 0
-        for row, group in groupby(provider.entries, _row):
-            at = bisect_right(local.rows, row, start)
-            placed = list(group)
-            run.entries += local.entries[start:at]
-            run.entries += placed
-            run.rows += local.rows[start:at]
-            run.rows += [row] * len(placed)
-            start = at
-        run.entries += local.entries[start:]
-        run.rows += local.rows[start:]
-        return run
-    run.entries = local.entries + provider.entries
-    run.entries.sort(key=_row)  # stable, and a linear merge of the two runs
-    run.rows = list(map(_row, run.entries))
-    return run
 
 
 class IssueListModel(QAbstractTableModel):
@@ -265,20 +98,6 @@ class IssueListModel(QAbstractTableModel):
         return self._all.entries
 
     # -- filling ---------------------------------------------------------------------------
-    @staticmethod
-    def scan_steps(batch: Batch) -> Steps:
-        """Every local issue of ``batch``, as a chunked job returning an :class:`EntryRun`."""
-        found = EntryRun()
-        total = len(batch)
-        flags = batch.issue_flags
-        for start in range(0, total, _SCAN_STRIDE):
-            end = min(start + _SCAN_STRIDE, total)
-            for row in range(start, end):
-                if any(flags(row)):  # cheap; only rows with issues have them spelled out
-                    found.add(row, local_entries(batch, row))
-            yield end, total
-        return found
-
     def set_local(self, found: EntryRun, *, drop_provider: bool = False) -> None:
         """Take the local entries of a scan (the panel owns ``found`` from now on); provider
         entries are kept, unless ``drop_provider`` (the rows they name have moved)."""
@@ -314,12 +133,12 @@ class IssueListModel(QAbstractTableModel):
         number changes every row that shares it)."""
         rows = sorted(rows)
         entries: dict[int, list[PanelEntry]] = {}
-        for start in range(0, len(rows), _SCAN_STRIDE // 8):
-            for row in rows[start : start + _SCAN_STRIDE // 8]:
+        for start in range(0, len(rows), SCAN_STRIDE // 8):
+            for row in rows[start : start + SCAN_STRIDE // 8]:
                 entries[row] = local_entries(batch, row)
             yield start, len(rows)
         source, local = self._local, None
-        if len(rows) > _SPLICE_ROWS:
+        if len(rows) > SPLICE_ROWS:
             local = yield from source.replaced_steps(entries)
         return RowsUpdate(entries, source, local)
 
@@ -371,7 +190,7 @@ class IssueListModel(QAbstractTableModel):
         free_in_slices(*copies)
 
     def _replace_all(self) -> None:
-        self._all = _merged(self._local, self._provider)
+        self._all = merged(self._local, self._provider)
         self._reset_shown()
         self.changed.emit()
 
@@ -383,8 +202,8 @@ class IssueListModel(QAbstractTableModel):
         if self.severity is None:
             self._shown, self._shown_rows = list(run.entries), list(run.rows)
         else:
-            self._shown = list(compress(run.entries, _mask(run.entries, self.severity)))
-            self._shown_rows = list(map(_row, self._shown))
+            self._shown = list(compress(run.entries, severity_mask(run.entries, self.severity)))
+            self._shown_rows = list(map(entry_row, self._shown))
         self.endResetModel()
 
     def _shows(self, entry: PanelEntry) -> bool:
@@ -397,11 +216,11 @@ class IssueListModel(QAbstractTableModel):
         chunked job (a pass over 180,000 entries takes 30 ms)."""
         local = self._local
         rows: list[int] = []
-        for start in range(0, len(local), _ROWS_SLICE):
-            end = start + _ROWS_SLICE
+        for start in range(0, len(local), ROWS_SLICE):
+            end = start + ROWS_SLICE
             found: Iterable[int] = local.rows[start:end]
             if severity is not None:
-                found = compress(found, _mask(local.entries[start:end], severity))
+                found = compress(found, severity_mask(local.entries[start:end], severity))
             fresh = list(dict.fromkeys(found))  # in order already: drop the repeats
             if rows and fresh and fresh[0] == rows[-1]:
                 del fresh[0]  # a row whose entries straddle two slices
@@ -412,15 +231,6 @@ class IssueListModel(QAbstractTableModel):
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) among all entries."""
         return self._all.errors, len(self._all) - self._all.errors
-
-
-def _errors(entries: Iterable[PanelEntry]) -> int:
-    return countOf(map(_severity, entries), "error")
-
-
-def _mask(entries: Sequence[PanelEntry], severity: str) -> Iterator[bool]:
-    """Whether each entry is of ``severity``."""
-    return map(severity.__eq__, map(_severity, entries))
 
 
 def _cell(entry: PanelEntry, column: int) -> str:

@@ -14,7 +14,7 @@ from typing import overload
 from app.domain.batch import Batch
 from app.providers.base import CampaignSpec, Provider, Recipient, map_issues_to_rows
 from app.providers.issues import ProviderIssue
-from app.ui.chunked import Steps
+from app.services.jobs import Steps
 
 _STRIDE = 256
 

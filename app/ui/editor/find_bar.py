@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from app.ui.batch_model import BatchModel
-from app.ui.chunked import ChunkedJob, Steps
+from app.services.jobs import Steps
+from app.ui.editor.model import BatchModel
+from app.ui.widgets.jobs import ChunkedJob
 
 _STRIDE = 512
 
