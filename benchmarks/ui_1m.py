@@ -205,7 +205,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     probe.say(f"panel caught up:          (max stall {probe.reset()})")
 
     window.view.setCurrentIndex(window.model.index(rows // 2, 0))
-    window.add_action.trigger()  # rows move: edits then find rows through the index of ids
+    window.editor.add_action.trigger()  # rows move: edits then find rows through the index of ids
     await idle(window)
     probe.say(f"row added, rescanned:     (max stall {probe.reset()})")
     await timed_edits(window, probe, "edits after a row added: ", seed=8, count=100)
@@ -233,7 +233,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
         f"sort by segments:         {time.perf_counter() - began:.1f} s (max stall {sort_stall})"
     )
     began = time.perf_counter()
-    window.restore_file_order()
+    window.editor.restore_file_order()
     await idle(window)
     probe.say(
         f"back to file order:       {time.perf_counter() - began:.1f} s (max stall {probe.reset()})"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 # isort: split
@@ -44,7 +45,7 @@ def make_window(qtbot, context) -> Iterator[Callable[..., MainWindow]]:
     yield make
     for window in windows:
         if shiboken6.isValid(window):
-            window._close_confirmed = True
+            window.files.close_confirmed = True
             window.close()
 
 
@@ -82,3 +83,16 @@ async def wait_for(signal, timeout: float = 20.0) -> None:
         await asyncio.wait_for(done.wait(), timeout)
     finally:
         signal.disconnect(done.set)
+
+
+def next_turn() -> QTimer:
+    """A zero timer started now: its ``timeout`` comes after every timer already due, so
+    waiting for it waits out the event-loop turn that was scheduled before it."""
+    timer = QTimer(singleShot=True, interval=0)
+    timer.start()
+    _turns.append(timer)
+    timer.timeout.connect(lambda: _turns.remove(timer))
+    return timer
+
+
+_turns: list[QTimer] = []  # keeps the timers alive until they fire

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.domain.batch import RowData
 from app.services.columns import Field
+from app.services.document import AUTOSAVE_INTERVAL_MS
 from tests.ui.conftest import write_csv
 
 ROWS = [("+447400123456", "Hello Amelia", "Amelia"), ("+447400123457", "Hello Oliver", "Oliver")]
@@ -21,7 +22,7 @@ def crashed(window, open_file, tmp_path):
     model.setData(model.index(0, model.column_of(Field.MESSAGE)), "Hi Amelia")
     model.insert_batch_rows(2, [RowData("+447400123458", "Hello Isla", ("Isla",))])
     model.remove_batch_rows(1, 1)
-    assert window.autosave_timer_interval_ms <= 5000
+    assert AUTOSAVE_INTERVAL_MS <= 5000
     window.flush_journal()
     return window
 
@@ -66,7 +67,7 @@ def test_saving_starts_a_new_journal(crashed, make_window):
 
 
 def test_edits_in_a_new_document_are_journalled_too(window, make_window, qtbot):
-    window.add_action.trigger()
+    window.editor.add_action.trigger()
     window.model.setData(window.model.index(0, 1), "Typed before a crash")
     window.flush_journal()
     again = make_window()

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from app.domain.batch import BatchLoader
 from app.domain.csvfile import CsvFileError, sniff
 from app.resources import resource_path
+from app.services.checking import INSTANT_ROWS as INSTANT_PANEL_ROWS
 from app.services.columns import Field
 from app.services.problems import Source
 from app.services.row_filter import RowFilter
-from app.ui.main_window import INSTANT_PANEL_ROWS
-from tests.ui.conftest import write_csv
+from tests.ui.conftest import next_turn, write_csv
 
 ROWS = [
     ("+447400123456", "Hello Amelia", "Amelia"),
@@ -67,7 +67,7 @@ def test_first_start_is_on_the_sandbox_with_a_banner(window):
     assert "nothing is really sent" in window.banner.text()
     assert window.account.sandbox
     assert not window.validate_action.isEnabled()  # no rows yet
-    assert "0 rows" in window.totals_label.text()
+    assert "0 rows" in window.totals.totals_label.text()
 
 
 def test_dropping_a_csv_opens_it(window, csv_file, qtbot):
@@ -81,7 +81,7 @@ def test_dropping_a_csv_opens_it(window, csv_file, qtbot):
     assert not window.isWindowModified()
     assert window.model.rowCount() == 4
     assert view_cell(window, 0, Field.PHONE) == "+447400123456"
-    assert "4 rows" in window.totals_label.text()
+    assert "4 rows" in window.totals.totals_label.text()
     assert window.context.settings.recent_files[0] == str(csv_file.resolve())
 
 
@@ -116,7 +116,7 @@ def test_a_file_failing_while_loading_puts_the_old_document_back(loaded, tmp_pat
     batch = loaded.batch
     empty = write_csv(tmp_path / "empty.csv", [])
     loaded.open_file(empty)
-    qtbot.waitUntil(lambda: not loaded._busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not loaded.document.loading, timeout=10_000)
     assert "no data rows" in loaded.dialogs.last.text()
     assert loaded.batch is batch
     assert loaded.windowTitle() == "spring.csv[*] — Campaign Desk"
@@ -131,7 +131,7 @@ def test_a_bug_while_loading_puts_the_old_document_back(loaded, tmp_path, qtbot,
     monkeypatch.setattr(BatchLoader, "load_next", bug)
     with qtbot.captureExceptions() as exceptions:
         loaded.open_file(write_csv(tmp_path / "other.csv", ROWS))
-        qtbot.waitUntil(lambda: not loaded._busy)
+        qtbot.waitUntil(lambda: not loaded.document.loading)
     assert len(exceptions) == 1  # reported as a bug, with its traceback
     assert loaded.batch is batch
     qtbot.waitUntil(lambda: not loaded.working)  # nothing waits for the dead job
@@ -142,9 +142,9 @@ def test_loading_can_be_cancelled(loaded, tmp_path, qtbot):
     batch = loaded.batch
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
     loaded.open_file(big)
-    assert loaded.cancel_button.isVisibleTo(loaded)
+    assert loaded.progress.cancel_button.isVisibleTo(loaded)
     loaded.cancel_running()
-    assert loaded.batch is batch and not loaded._busy
+    assert loaded.batch is batch and not loaded.document.loading
     assert loaded.model.rowCount() == 4
 
 
@@ -152,10 +152,14 @@ def test_loading_cancelled_as_its_first_rows_come_in_never_shows_them(loaded, tm
     batch = loaded.batch
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
     loaded.open_file(big)
-    assert loaded._load is not None
-    loaded._load.progress.connect(lambda *_: loaded.cancel_running())  # after the window's own
-    qtbot.waitUntil(lambda: not loaded._busy)
-    qtbot.wait(50)  # the turn that would have shown the first rows
+    assert loaded.document.loading
+    # the first progress is when the first rows are due: cancel right after the window's own
+    loaded.document.load_progress.connect(lambda *_: loaded.cancel_running())
+    qtbot.waitUntil(lambda: not loaded.document.loading)
+    with qtbot.waitSignal(
+        next_turn().timeout, timeout=1000
+    ):  # the turn that would show the first rows
+        pass
     assert loaded.batch is batch and loaded.model.rowCount() == 4
 
 
@@ -205,11 +209,11 @@ def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
     QTest.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: loaded.batch.phone(1) == "+447400123457")
     assert view_cell(loaded, 1, Field.COUNTRY) == "GB"
-    assert loaded.errors_label.text().strip() == "·  0 rows with errors"
+    assert loaded.totals.errors_label.text().strip() == "·  0 rows with errors"
     assert loaded.isWindowModified()
     loaded.undo_action.trigger()
     assert loaded.batch.phone(1) == "not a number"
-    assert loaded.errors_label.text().strip() == "·  1 row with errors"
+    assert loaded.totals.errors_label.text().strip() == "·  1 row with errors"
     assert not loaded.isWindowModified()
     loaded.redo_action.trigger()
     assert loaded.batch.phone(1) == "+447400123457"
@@ -217,7 +221,7 @@ def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
 
 def test_find_goes_to_the_next_match_and_wraps(loaded, qtbot):
     loaded.view.setCurrentIndex(loaded.model.index(3, 0))
-    loaded.find_action.trigger()
+    loaded.editor.find_action.trigger()
     assert loaded.find_bar.isVisible()
     loaded.find_bar.field.setText("hello")
     rows = []
@@ -233,7 +237,7 @@ def test_find_goes_to_the_next_match_and_wraps(loaded, qtbot):
 
 def test_gsm_fix_for_all_rows_shows_the_saving_then_applies_and_undoes(loaded, qtbot):
     before = loaded.batch.totals
-    loaded.fix_all_action.trigger()
+    loaded.editor.fix_all_action.trigger()
     qtbot.waitUntil(lambda: loaded.dialogs.last is not None and loaded.dialogs.last.isVisible())
     text = loaded.dialogs.last.text()
     assert "1 row" in text and "UCS-2" in text
@@ -250,25 +254,25 @@ def test_gsm_fix_for_a_row_says_what_it_saves(window, open_file, tmp_path):
     long_text = "Dear customer, your order is ready – " + "x" * 60  # 97 chars: 2 UCS-2 parts
     open_file(window, write_csv(tmp_path / "one.csv", [("+447400123456", long_text, "A")]))
     assert view_cell(window, 0, Field.SEGMENTS) == "2"
-    action = window.gsm_fix_action([0])
+    action = window.editor.gsm_fix_action([0])
     price = window.batch.settings.prices.format(window.batch.result(0).cost // 2)
     assert action.text() == f"Use GSM characters in row 1: saves 1 segment ({price})"
     action.trigger()
     assert view_cell(window, 0, Field.SEGMENTS) == "1"
-    nothing = window.gsm_fix_action([0])
+    nothing = window.editor.gsm_fix_action([0])
     assert not nothing.isEnabled() and "nothing to replace" in nothing.text()
 
 
 def test_add_duplicate_and_delete_rows(loaded, qtbot):
     loaded.view.setCurrentIndex(loaded.model.index(0, 0))
-    loaded.add_action.trigger()
+    loaded.editor.add_action.trigger()
     assert loaded.model.rowCount() == 5 and loaded.batch.phone(1) == ""
     loaded.view.setCurrentIndex(loaded.model.index(3, 0))
-    loaded.duplicate_action.trigger()
+    loaded.editor.duplicate_action.trigger()
     assert loaded.batch.message(4) == loaded.batch.message(3) == ROWS[2][1]
     assert loaded.batch.line(4) == 0
     loaded.view.selectRow(0)
-    loaded.delete_action.trigger()
+    loaded.editor.delete_action.trigger()
     assert loaded.model.rowCount() == 5 and loaded.batch.phone(0) == ""
     for _ in range(3):
         loaded.undo_action.trigger()
@@ -292,7 +296,7 @@ def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
     assert header.isSortIndicatorShown() and header.sortIndicatorSection() == column
     names = [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)]
     assert names == sorted(names) != [r[2] for r in ROWS]
-    loaded.file_order_action.trigger()
+    loaded.editor.file_order_action.trigger()
     qtbot.waitUntil(lambda: loaded.model.sort_column == -1)
     assert [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)] == [r[2] for r in ROWS]
 
@@ -309,7 +313,7 @@ def test_sorting_keeps_the_current_cell_on_its_row(loaded, qtbot):
     current = view.currentIndex()
     assert current.column() == phone
     assert model.batch_row(current.row()) == chosen and current.row() != 0
-    loaded.file_order_action.trigger()
+    loaded.editor.file_order_action.trigger()
     qtbot.waitUntil(lambda: model.sort_column == -1)
     assert view.currentIndex().row() == chosen
 

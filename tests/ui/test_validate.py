@@ -35,14 +35,14 @@ async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):
     choose_account(window, "rocketcoms")
     assert window.validate_action.isEnabled()
     window.validate_action.trigger()
-    assert window.cancel_button.isVisibleTo(window)
+    assert window.progress.cancel_button.isVisibleTo(window)
     await wait_for(window.validation_finished)
     panel = window.error_panel.model
     found = [(e.row, e.line, e.code) for e in panel.entries if e.source is Source.PROVIDER]
     # The sandbox refuses the empty message (file line 8) and the 1,754-character one (line 9).
     assert [(row, line) for row, line, _ in found] == [(6, 8), (7, 9)]
     assert "RocketCOMS sandbox: 2 problems in 8 rows" in window.statusBar().currentMessage()
-    assert not window.cancel_button.isVisibleTo(window)
+    assert not window.progress.cancel_button.isVisibleTo(window)
 
     row = window.error_panel.model
     provider_view_row = next(
@@ -63,7 +63,7 @@ async def test_validation_can_be_cancelled(needs_fixing):
     window = needs_fixing
     window.validate_action.trigger()
     window.cancel_running()
-    assert not window.cancel_button.isVisibleTo(window)
+    assert not window.progress.cancel_button.isVisibleTo(window)
     assert window.validate_action.isEnabled()
     assert not any(e.source is Source.PROVIDER for e in window.error_panel.model.entries)
 

@@ -99,9 +99,17 @@ class ChunkedJob(QObject):
             self.progress.emit(*step)
 
 
-class QtRunner(QObject):
+class QtRunner:
     """:class:`app.services.jobs.Runner` on Qt's event loop: what the services run their jobs
-    and timers with in the window."""
+    and timers with in the window.
+
+    Jobs and timers have no Qt parent: the runner holds each while it runs and lets go when
+    it ends, so a finished one is freed with its last reference and asking a finished job
+    whether it runs is always safe. :meth:`stop` ends all of them (the window closes).
+    """
+
+    def __init__(self) -> None:
+        self._active: set[ChunkedJob | Timer] = set()
 
     def start(
         self,
@@ -119,38 +127,45 @@ class QtRunner(QObject):
             steps,
             budget_ms=DEFAULT_BUDGET_MS if budget_ms is None else budget_ms,
             expected=expected,
-            parent=self,
         )
+        self._active.add(job)
+        ended = [job.finished, job.failed, job.cancelled, job.crashed]
+        for signal in ended:
+            signal.connect(lambda *_: self._active.discard(job))
         job.finished.connect(done)
-        for signal, slot in (
-            (job.progress, progress),
-            (job.failed, failed),
-            (job.cancelled, cancelled),
-            (job.crashed, crashed),
-        ):
+        for signal, slot in zip(ended[1:], (failed, cancelled, crashed), strict=True):
             if slot is not None:
                 signal.connect(slot)
-        job.finished.connect(job.deleteLater)
-        job.failed.connect(job.deleteLater)
-        job.cancelled.connect(job.deleteLater)
-        job.crashed.connect(job.deleteLater)
+        if progress is not None:
+            job.progress.connect(progress)
         job.start()
         return job
 
     def later(self, delay_ms: int, callback: Callable[[], None]) -> Timer:
-        timer = Timer(delay_ms, callback, self)
+        timer = Timer(delay_ms, callback, self._active.discard)
+        self._active.add(timer)
         timer.start()
         return timer
 
+    def stop(self) -> None:
+        for job in list(self._active):
+            job.cancel()
+        self._active.clear()
 
-class Timer(QObject):
+
+class Timer:
     """A one-shot timer that is also a :class:`app.services.jobs.Job` (``cancel`` stops it)."""
 
-    def __init__(self, delay_ms: int, callback: Callable[[], None], parent: QObject) -> None:
-        super().__init__(parent)
-        self._timer = QTimer(self, singleShot=True, interval=delay_ms)
+    def __init__(
+        self,
+        delay_ms: int,
+        callback: Callable[[], None],
+        ended: Callable[[Timer], None],
+    ) -> None:
+        self._timer = QTimer(singleShot=True, interval=delay_ms)
+        self._ended = ended
+        self._timer.timeout.connect(lambda: ended(self))
         self._timer.timeout.connect(callback)
-        self._timer.timeout.connect(self.deleteLater)
 
     @property
     def running(self) -> bool:
@@ -160,9 +175,8 @@ class Timer(QObject):
         self._timer.start()
 
     def cancel(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self.deleteLater()
+        self._timer.stop()
+        self._ended(self)
 
 
 def free_in_slices(*lists: list[Any] | None) -> None:

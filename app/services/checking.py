@@ -1,0 +1,279 @@
+"""Keeping the problems list true to the rows, and the provider's validate-only run.
+
+Qt-free. :class:`Problems` decides when the list is rescanned or patched (edits are patched in
+a moment, rows that moved trigger one rescan soon after), which job does it, and when the
+provider's findings no longer fit the rows; the panel's model only holds and shows entries
+(:class:`ProblemsList`). :class:`Validation` runs the provider's check and hands its findings
+to :class:`Problems`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from psygnal import Signal
+
+from app.domain.accounts import Account
+from app.domain.batch import Batch
+from app.domain.wording import counted
+from app.providers.base import CampaignSpec, Provider
+from app.providers.errors import ProviderError
+from app.services.jobs import Job, Runner, Steps
+from app.services.problems import EntryRun, PanelEntry, RowsUpdate, provider_entries, scan_steps
+from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
+
+#: Edited rows whose entries are renewed at once; more go through a chunked job.
+INSTANT_ROWS = 64
+#: Edits are patched in this long after the last one, rows that moved rescanned after this:
+#: typing stays smooth, and a paste of many rows costs one pass.
+PATCH_DELAY_MS = 100
+RESCAN_DELAY_MS = 300
+
+
+class ProblemsList(Protocol):
+    """What holds and shows the entries: the panel's model."""
+
+    def set_local(self, found: EntryRun, *, drop_provider: bool = False) -> None: ...
+    def set_provider(self, entries: Iterable[PanelEntry]) -> None: ...
+    def clear(self) -> None: ...
+    def update_rows(self, batch: Batch, rows: Iterable[int]) -> None: ...
+    def rows_steps(self, batch: Batch, rows: Iterable[int]) -> Steps: ...
+    def apply_rows(self, update: RowsUpdate) -> None: ...
+    def local_rows_steps(self, severity: str | None) -> Steps: ...
+
+
+class Problems:
+    """Local issues of every row, kept current as rows are edited, added and removed."""
+
+    #: a full scan of ``rows`` rows started
+    scanning = Signal(int)
+
+    def __init__(self, runner: Runner, entries: ProblemsList) -> None:
+        self.runner = runner
+        self.entries = entries
+        self.batch: Batch | None = None
+        self._generation = 0  # bumped when rows are added or removed
+        self._scanned_generation = 0  # the generation the provider's entries are for
+        self._changed: set[int] = set()
+        self._patching: set[int] = set()  # rows the running patch job renews
+        self._scan: Job | None = None
+        self._patch: Job | None = None
+        self._positions: Job | None = None
+        self._patch_timer: Job | None = None
+        self._rescan_timer: Job | None = None
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever rows are added or removed (findings about rows then expire)."""
+        return self._generation
+
+    @property
+    def current(self) -> bool:
+        """Whether the entries match the batch (no scan or patch pending)."""
+        return not (
+            _running(self._scan)
+            or _running(self._patch)
+            or _running(self._patch_timer)
+            or _running(self._rescan_timer)
+            or self._changed
+        )
+
+    @property
+    def working(self) -> bool:
+        return not self.current or _running(self._positions)
+
+    def reset(self, batch: Batch) -> None:
+        """A new document: forget every entry, then scan it."""
+        self.stop()
+        self.batch = batch
+        self._generation += 1
+        self.entries.clear()
+        self.rescan()
+
+    def stop(self) -> None:
+        for job in (self._scan, self._patch, self._positions, self._patch_timer):
+            if job is not None:
+                job.cancel()
+        if self._rescan_timer is not None:
+            self._rescan_timer.cancel()
+        self._changed.clear()
+        self._patching = set()
+
+    def rows_changed(self, rows: set[int]) -> None:
+        self._changed |= rows
+        if not _running(self._rescan_timer) and not _running(self._scan):
+            self._restart_patch_timer()
+
+    def rows_moved(self) -> None:
+        """Rows were added or removed: row numbers shifted, so rescan (soon, once), and index
+        the rows' new places, which the next edits of shared numbers need."""
+        assert self.batch is not None
+        self._generation += 1
+        self._changed.clear()
+        self._patching = set()
+        if self._patch_timer is not None:
+            self._patch_timer.cancel()
+        if self._rescan_timer is not None:
+            self._rescan_timer.cancel()
+        self._rescan_timer = self.runner.later(RESCAN_DELAY_MS, self.rescan)
+        if self._positions is not None:
+            self._positions.cancel()
+        self._positions = self.runner.start(self.batch.index_positions_steps(), _ignore)
+
+    def rescan(self) -> None:
+        """Fill the list with every local issue; the provider's entries are kept only while
+        the rows they name have not moved."""
+        batch = self.batch
+        assert batch is not None
+        generation = self._generation
+
+        def done(found: EntryRun) -> None:
+            self.entries.set_local(found, drop_provider=generation != self._scanned_generation)
+            self._scanned_generation = generation
+            if self._changed:  # edited while the scan ran
+                self._patch_now()
+
+        if self._scan is not None:
+            self._scan.cancel()
+        self.scanning.emit(len(batch))
+        self._scan = self.runner.start(scan_steps(batch), done)
+
+    def set_provider(self, entries: Iterable[PanelEntry]) -> None:
+        self.entries.set_provider(entries)
+        self._scanned_generation = self._generation
+
+    def rows_with_issues(self, severity: str | None) -> Steps | None:
+        """A job listing the rows with issues of ``severity`` (None: any), from the entries;
+        None while they are not current."""
+        return self.entries.local_rows_steps(severity) if self.current else None
+
+    def _restart_patch_timer(self) -> None:
+        if self._patch_timer is not None:
+            self._patch_timer.cancel()
+        self._patch_timer = self.runner.later(PATCH_DELAY_MS, self._patch_now)
+
+    def _patch_now(self) -> None:
+        """Replace the entries of the edited rows."""
+        batch = self.batch
+        assert batch is not None
+        rows, self._changed = self._changed, set()
+        if len(rows) <= INSTANT_ROWS and not _running(self._patch):
+            self.entries.update_rows(batch, rows)
+            return
+        rows |= self._patching  # a job still running for earlier edits is replaced
+        self._patching = rows
+        generation = self._generation
+
+        def done(update: RowsUpdate) -> None:
+            self._patching = set()
+            if generation == self._generation:  # else a rescan is on its way
+                self.entries.apply_rows(update)
+
+        if self._patch is not None:
+            self._patch.cancel()
+        self._patch = self.runner.start(self.entries.rows_steps(batch, rows), done)
+
+
+class Validation:
+    """The provider's validate-only run over the rows with a usable number."""
+
+    #: a run started with this account's name
+    started = Signal(str)
+    #: a run ended; the message (or None) is for the status bar
+    finished = Signal(object)
+    #: the run failed or its answer came too late: ``(title, text)`` for a dialog
+    refused = Signal(str, str)
+
+    def __init__(
+        self,
+        runner: Runner,
+        problems: Problems,
+        make_provider: Callable[[Account], Provider],
+    ) -> None:
+        self.runner = runner
+        self.problems = problems
+        self.make_provider = make_provider
+        self._collect: Job | None = None
+        self._task: asyncio.Future[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._collect is not None or self._task is not None
+
+    def start(self, batch: Batch, account: Account, name: str) -> None:
+        """Validate every row of ``batch`` with ``account``; ``name`` names the check."""
+        if self.running:
+            return
+        self.started.emit(account.name)
+        self._collect = self.runner.start(
+            recipients_steps(batch),
+            lambda recipients: self._send(batch, account, name, recipients),
+            crashed=lambda: self._done("Validation stopped by an internal error."),
+        )
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        elif self._collect is not None:
+            self._collect.cancel()
+            self._done("Validation cancelled.")
+
+    def _send(self, batch: Batch, account: Account, name: str, recipients: Recipients) -> None:
+        self._collect = None
+        if not recipients.rows:
+            self._done("No row has a usable phone number: nothing to validate.")
+            return
+        spec = campaign_spec(batch, recipients, f"{name} (check)")
+        provider = self.make_provider(account)
+        generation = self.problems.generation
+        self._task = asyncio.ensure_future(
+            self._validate(provider, spec, account, generation, recipients)
+        )
+
+    async def _validate(
+        self,
+        provider: Provider,
+        spec: CampaignSpec,
+        account: Account,
+        generation: int,
+        recipients: Recipients,
+    ) -> None:
+        try:
+            issues, checked = await validate(provider, spec, recipients)
+        except asyncio.CancelledError:
+            self._done("Validation cancelled.")
+            raise
+        except ProviderError as error:
+            self._done(None)
+            self.refused.emit(f"{account.name}: validation failed", str(error))
+            return
+        if generation != self.problems.generation:
+            self._done(None)
+            self.refused.emit(
+                "Validate with provider",
+                "Rows were added or removed while the provider checked them, so its answer "
+                "no longer fits the rows. Run the validation again.",
+            )
+            return
+        self.problems.set_provider(provider_entries(issues))
+        found = counted(len(issues), "problem") if issues else "no problems"
+        skipped = recipients.skipped
+        verb = "was" if skipped == 1 else "were"
+        note = f"; {counted(skipped, 'row')} without a usable number {verb} not sent"
+        note = note if skipped else ""
+        self._done(f"{account.name}: {found} in {counted(checked, 'row')}{note}.")
+
+    def _done(self, message: str | None) -> None:
+        self._collect = None
+        self._task = None
+        self.finished.emit(message)
+
+
+def _running(job: Job | None) -> bool:
+    return job is not None and job.running
+
+
+def _ignore(_result: object) -> None:
+    pass

@@ -1,0 +1,32 @@
+"""Menu and toolbar actions, built the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from app.ui.widgets.icons import app_icon
+
+
+def make_action(
+    parent: QWidget,
+    text: str,
+    slot: Callable[[], object],
+    *,
+    icon: str = "",
+    shortcut: QKeySequence.StandardKey | str | None = None,
+    tip: str = "",
+) -> QAction:
+    """A menu and toolbar action: its icon, shortcut(s) and tip in one call."""
+    action = QAction(app_icon(icon), text, parent)
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        action.setShortcuts(shortcut)
+    elif shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(lambda: slot())
+    return action
