@@ -105,11 +105,11 @@ class FirstPaint(QObject):
         super().__init__()
         self.at = 0.0
         self._window = window
-        window.view.viewport().installEventFilter(self)
+        window.editor.view.viewport().installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and self._window.model.rowCount() > 0:
-            self._window.view.viewport().removeEventFilter(self)
+            self._window.editor.view.viewport().removeEventFilter(self)
             QTimer.singleShot(0, self._painted)  # runs once the paint is done
         return False
 
@@ -185,7 +185,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
 
     started = time.perf_counter()
     first_rows = FirstPaint(window)
-    window.open_file(path)
+    window.files.open_file(path)
     await signal_fired(window.loaded)
     loaded = time.perf_counter() - started
     load_stall = probe.reset()
@@ -204,7 +204,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     await idle(window)  # the error panel catches up with the edits
     probe.say(f"panel caught up:          (max stall {probe.reset()})")
 
-    window.view.setCurrentIndex(window.model.index(rows // 2, 0))
+    window.editor.view.setCurrentIndex(window.model.index(rows // 2, 0))
     window.editor.add_action.trigger()  # rows move: edits then find rows through the index of ids
     await idle(window)
     probe.say(f"row added, rescanned:     (max stall {probe.reset()})")
@@ -213,18 +213,18 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     probe.reset()
 
     began = time.perf_counter()
-    window.filter_box.setCurrentIndex(window.filter_box.findData(RowFilter.ERRORS))
+    window.editor.filter_box.setCurrentIndex(window.editor.filter_box.findData(RowFilter.ERRORS))
     await idle(window)
     filter_stall = probe.reset()
     probe.say(
         f"filter to rows w/ errors: {time.perf_counter() - began:.1f} s, "
         f"{window.model.rowCount():,} rows (max stall {filter_stall})"
     )
-    window.filter_box.setCurrentIndex(0)
+    window.editor.filter_box.setCurrentIndex(0)
     probe.reset()
 
     began = time.perf_counter()
-    window.view.horizontalHeader().setSortIndicator(
+    window.editor.view.horizontalHeader().setSortIndicator(
         window.model.column_of(Field.SEGMENTS), Qt.SortOrder.DescendingOrder
     )
     await idle(window)

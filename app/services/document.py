@@ -92,6 +92,20 @@ class Document:
         self.clean = clean
         self.changed.emit()
 
+    def set_region(self, region: str) -> bool:
+        """Read every number again in ``region`` (kept for next time); False when it already
+        was the region.
+
+        Synchronous: reading numbers again costs about as much as checking them on load
+        (seconds at a million rows), and a region is chosen once per file, not per keystroke.
+        """
+        if region == self.batch.settings.default_region:
+            return False
+        self.context.settings.default_region = region
+        self.context.save_settings()
+        self.batch.set_settings(self.context.batch_settings(self.context.settings))
+        return True
+
     def new_batch(self) -> Batch:
         return Batch(self.context.batch_settings(self.context.settings))
 

@@ -44,9 +44,9 @@ async def _main(path: str | None, context: AppContext) -> None:
     window.closed.connect(closed.set)
     window.show()
     if path:
-        window.open_file(Path(path))
+        window.files.open_file(Path(path))
     else:
-        window.offer_restore()
+        window.files.offer_restore()
     await closed.wait()
     await context.aclose()
 

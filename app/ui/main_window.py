@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -18,7 +18,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -29,21 +28,19 @@ from PySide6.QtWidgets import (
 
 from app.domain.accounts import Account
 from app.domain.batch import Batch
-from app.domain.campaign import Action
 from app.services.checking import Problems, Validation
 from app.services.context import AppContext
 from app.services.document import Document
+from app.ui.accounts.account_bar import AccountBar, SandboxBanner
 from app.ui.editor.editor import Editor
 from app.ui.editor.files import DocumentFiles, dropped_file
-from app.ui.editor.find_bar import FindBar
 from app.ui.editor.model import BatchModel
-from app.ui.editor.view import BatchView
 from app.ui.problems.panel import ErrorPanel
-from app.ui.widgets.actions import make_action
+from app.ui.widgets.actions import make_action, toolbar
 from app.ui.widgets.dialogs import Dialogs
+from app.ui.widgets.geometry import restore_geometry, save_geometry
 from app.ui.widgets.icons import app_icon
 from app.ui.widgets.jobs import QtRunner
-from app.ui.widgets.region_box import RegionBox
 from app.ui.widgets.status import Progress, Totals
 
 APP_TITLE = "Campaign Desk"
@@ -71,13 +68,7 @@ class MainWindow(QMainWindow):
         self.model = BatchModel(self.document.batch, self.undo_stack, self)
         self.editor = Editor(self.model, self.problems, self.runner, self.dialogs)
         self.files = DocumentFiles(self, self.document, self.dialogs)
-        self.banner = QLabel()
-        self.banner.setObjectName("sandboxBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "#sandboxBanner { background: #fff3cd; color: #5c4400; padding: 6px 10px;"
-            " border-bottom: 1px solid #e6c35c; }"
-        )
+        self.banner = SandboxBanner()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -101,7 +92,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.setAcceptDrops(True)
         self.resize(1340, 700)
-        self._restore_geometry()
+        restore_geometry(self)
         self._account_changed()
         self._update_title()
         self.totals.update(self.batch)
@@ -111,7 +102,7 @@ class MainWindow(QMainWindow):
             warm_up = context.warm_up
             self.runner.later(0, lambda: self.runner.start(warm_up(), lambda _: None))
 
-    # -- facade for what the tests and the self-test drive -------------------------------
+    # -- state --------------------------------------------------------------------------
     @property
     def batch(self) -> Batch:
         return self.model.batch
@@ -121,24 +112,8 @@ class MainWindow(QMainWindow):
         return self.document.path
 
     @property
-    def view(self) -> BatchView:
-        return self.editor.view
-
-    @property
-    def find_bar(self) -> FindBar:
-        return self.editor.find_bar
-
-    @property
-    def filter_box(self) -> QComboBox:
-        return self.editor.filter_box
-
-    @property
     def account(self) -> Account:
-        return self.context.account(self.account_box.currentData())
-
-    @property
-    def is_modified(self) -> bool:
-        return self.document.modified
+        return self.account_bar.account
 
     @property
     def working(self) -> bool:
@@ -149,24 +124,6 @@ class MainWindow(QMainWindow):
             or self.editor.working
             or self.validation.running
         )
-
-    def open_file(self, path: Path) -> None:
-        self.files.open_file(path)
-
-    def save_to(self, path: Path, dialect: tuple[str, str, str] | None = None) -> bool:
-        return self.document.save_to(path, dialect)
-
-    def save(self) -> bool:
-        return self.files.save()
-
-    def show_row(self, batch_row: int, column: str = "") -> None:
-        self.editor.show_row(batch_row, column)
-
-    def offer_restore(self) -> None:
-        self.files.offer_restore()
-
-    def flush_journal(self) -> None:
-        self.document.flush_journal()
 
     # -- building ------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -238,7 +195,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbars(self) -> None:
         editor = self.editor
-        tools = _toolbar("Edit", "editToolbar")
+        tools = toolbar(QToolBar("Edit"), "editToolbar")
         tools.addActions([self.open_action, self.save_action])
         tools.addSeparator()
         tools.addActions([self.undo_action, self.redo_action])
@@ -253,21 +210,13 @@ class MainWindow(QMainWindow):
         # A second row: what the batch is read and checked against. One row of 1366 pixels
         # cannot hold both without hiding Validate behind the toolbar's overflow arrow.
         self.addToolBarBreak()
-        sending = _toolbar("Account", "accountToolbar")
-        sending.addWidget(QLabel(" Numbers without a country code are in "))
-        self.region_box = RegionBox(self.batch.settings.default_region)
-        sending.addWidget(self.region_box)
-        sending.addSeparator()
-        sending.addWidget(QLabel(" Account "))
-        self.account_box = QComboBox()
-        for account in self.context.accounts:
-            self.account_box.addItem(account.name, account.provider)
-        self.account_box.setToolTip("The provider account used to validate and send")
-        chosen = self.account_box.findData(self.context.settings.account)
-        self.account_box.setCurrentIndex(max(chosen, 0))
-        sending.addWidget(self.account_box)
-        sending.addAction(self.validate_action)
-        self.addToolBar(sending)
+        self.account_bar = AccountBar(
+            self.context, self.batch.settings.default_region, self.validate_action
+        )
+        toolbar(self.account_bar, "accountToolbar")
+        self.region_box = self.account_bar.region_box
+        self.account_box = self.account_bar.account_box
+        self.addToolBar(self.account_bar)
 
     def _connect(self) -> None:
         document, model = self.document, self.model
@@ -328,56 +277,28 @@ class MainWindow(QMainWindow):
         self._update_validate_action()
 
     def _update_validate_action(self) -> None:
-        account = self.account
-        capabilities = self.context.capabilities(account.provider)
-        name = capabilities.display_name if capabilities else account.name
-        if capabilities is None:
-            enabled, tip = False, f"The {account.name} adapter is not installed."
-        elif Action.VALIDATE not in capabilities.actions:
-            enabled, tip = False, f"{name} has no validate-only run: nothing to check against."
-        elif self.validation.running:
-            enabled, tip = False, "A validation is running."
-        elif self.document.loading or self.model.rowCount() == 0:
-            enabled, tip = False, "Open a file or add rows first."
-        else:
-            enabled = True
-            tip = f"Check every row with {name}'s validate-only run (nothing is sent)"
-        self.validate_action.setEnabled(enabled)
-        self.validate_action.setToolTip(tip)
-        self.validate_action.setStatusTip(tip)
+        ready = not self.document.loading and self.model.rowCount() > 0
+        self.account_bar.update_validate(running=self.validation.running, ready=ready)
 
     def _account_changed(self) -> None:
         account = self.account
         self.context.settings.account = account.provider
-        self.banner.setVisible(account.sandbox)
-        self.banner.setText(
-            "<b>Sandbox: nothing is really sent.</b> Validation and sending go to the "
-            f"built-in {account.name} simulator."
-        )
+        self.banner.show_for(account)
         self._update_validate_action()
 
     def _region_chosen(self) -> None:
-        """Read every number again in the chosen country; the choice is kept for next time.
-
-        Synchronous: reading numbers again costs about as much as checking them on load
-        (seconds at a million rows), and a region is chosen once per file, not per keystroke.
-        """
-        region = self.region_box.region()
-        if region == self.batch.settings.default_region:
-            return
-        self.context.settings.default_region = region
-        self.context.save_settings()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.batch.set_settings(self.context.batch_settings(self.context.settings))
+            changed = self.document.set_region(self.region_box.region())
         finally:
             QApplication.restoreOverrideCursor()
-        self.model.refresh_all()
-        self.problems.rows_moved()  # every row may have new issues: rescan the panel
-        self.statusBar().showMessage(
-            f"Numbers without a country code are now read as {self.region_box.currentText()}.",
-            5000,
-        )
+        if changed:
+            self.model.refresh_all()
+            self.problems.rows_moved()  # every row may have new issues: rescan the panel
+            where = self.region_box.currentText()
+            self.statusBar().showMessage(
+                f"Numbers without a country code are now read as {where}.", 5000
+            )
 
     # -- the document's life ---------------------------------------------------------------
     def _load_started(self, name: str) -> None:
@@ -389,13 +310,13 @@ class MainWindow(QMainWindow):
 
     def _show_appended(self) -> None:
         if self.model.sync_appended():
-            self.view.rows_appended()
+            self.editor.view.rows_appended()
 
     def _opened(self, batch: Batch, message: str) -> None:
         self.progress.hide()
         if self.model.batch is batch:
             self.model.sync_appended()
-            self.view.viewport().update()  # rows loaded later can make shown ones duplicates
+            self.editor.view.viewport().update()  # rows loaded later can make shown ones duplicates
         else:
             self.model.set_batch(batch)
         self.undo_stack.clear()
@@ -458,7 +379,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.open_file(path)
+        self.files.open_file(path)
 
     # -- closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -471,30 +392,7 @@ class MainWindow(QMainWindow):
         self.editor.stop()
         self.document.close()
         self.runner.stop()
-        self._save_geometry()
+        save_geometry(self)
         self.context.save_settings()
         event.accept()
         self.closed.emit()
-
-    def _restore_geometry(self) -> None:
-        settings = QSettings()
-        for key, restore in (
-            ("window/geometry", self.restoreGeometry),
-            ("window/state", self.restoreState),
-        ):
-            value = settings.value(key, QByteArray(), type=QByteArray)
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                restore(value)
-
-    def _save_geometry(self) -> None:
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-
-
-def _toolbar(title: str, name: str) -> QToolBar:
-    bar = QToolBar(title)
-    bar.setObjectName(name)
-    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    bar.setMovable(False)
-    return bar

@@ -70,7 +70,7 @@ def open_file(qtbot) -> Callable[[MainWindow, Path], None]:
 
     def run(window: MainWindow, path: Path) -> None:
         with qtbot.waitSignal(window.loaded, timeout=20_000):
-            window.open_file(path)
+            window.files.open_file(path)
 
     return run
 

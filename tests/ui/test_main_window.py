@@ -104,7 +104,7 @@ def test_a_bad_file_shows_the_reason_and_changes_nothing(loaded, tmp_path, qtbot
     bad.write_bytes(b"\x00\x01\x02\xff\xfe binary \x00 data")
     with pytest.raises(CsvFileError) as reason:
         sniff(bad)
-    loaded.open_file(bad)
+    loaded.files.open_file(bad)
     box = loaded.dialogs.last
     assert box.isVisible()  # shown with open(): the test was not blocked to get here
     assert str(reason.value) in box.text()
@@ -115,7 +115,7 @@ def test_a_bad_file_shows_the_reason_and_changes_nothing(loaded, tmp_path, qtbot
 def test_a_file_failing_while_loading_puts_the_old_document_back(loaded, tmp_path, qtbot):
     batch = loaded.batch
     empty = write_csv(tmp_path / "empty.csv", [])
-    loaded.open_file(empty)
+    loaded.files.open_file(empty)
     qtbot.waitUntil(lambda: not loaded.document.loading, timeout=10_000)
     assert "no data rows" in loaded.dialogs.last.text()
     assert loaded.batch is batch
@@ -130,7 +130,7 @@ def test_a_bug_while_loading_puts_the_old_document_back(loaded, tmp_path, qtbot,
 
     monkeypatch.setattr(BatchLoader, "load_next", bug)
     with qtbot.captureExceptions() as exceptions:
-        loaded.open_file(write_csv(tmp_path / "other.csv", ROWS))
+        loaded.files.open_file(write_csv(tmp_path / "other.csv", ROWS))
         qtbot.waitUntil(lambda: not loaded.document.loading)
     assert len(exceptions) == 1  # reported as a bug, with its traceback
     assert loaded.batch is batch
@@ -141,7 +141,7 @@ def test_a_bug_while_loading_puts_the_old_document_back(loaded, tmp_path, qtbot,
 def test_loading_can_be_cancelled(loaded, tmp_path, qtbot):
     batch = loaded.batch
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
-    loaded.open_file(big)
+    loaded.files.open_file(big)
     assert loaded.progress.cancel_button.isVisibleTo(loaded)
     loaded.cancel_running()
     assert loaded.batch is batch and not loaded.document.loading
@@ -151,7 +151,7 @@ def test_loading_can_be_cancelled(loaded, tmp_path, qtbot):
 def test_loading_cancelled_as_its_first_rows_come_in_never_shows_them(loaded, tmp_path, qtbot):
     batch = loaded.batch
     big = write_csv(tmp_path / "big.csv", [(f"+4474001{i:05d}", "Hi", "x") for i in range(20_000)])
-    loaded.open_file(big)
+    loaded.files.open_file(big)
     assert loaded.document.loading
     # the first progress is when the first rows are due: cancel right after the window's own
     loaded.document.load_progress.connect(lambda *_: loaded.cancel_running())
@@ -177,12 +177,12 @@ def test_a_load_cancelled_after_it_stopped_a_scan_scans_again(window, csv_file, 
 
     def open_big() -> None:  # while the scan of the first file has not run yet
         window.loaded.disconnect(open_big)
-        window.open_file(big)
+        window.files.open_file(big)
         window.cancel_running()
 
     window.loaded.connect(open_big)
     with qtbot.waitSignal(window.loaded):
-        window.open_file(csv_file)
+        window.files.open_file(csv_file)
     assert window.path == csv_file
     qtbot.waitUntil(lambda: window.error_panel.summary.text().startswith("1 error,"))
 
@@ -193,13 +193,13 @@ def test_loading_shows_the_first_rows_before_the_end(window, tmp_path, qtbot):
     window.model.rowsInserted.connect(lambda *_: counts.append(window.model.rowCount()))
     window.model.modelReset.connect(lambda: counts.append(window.model.rowCount()))
     with qtbot.waitSignal(window.loaded, timeout=30_000):
-        window.open_file(big)
+        window.files.open_file(big)
     assert 0 < counts[0] < 20_000  # the first rows are shown before the rest is read
     assert counts[-1] == window.model.rowCount() == 20_000
 
 
 def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
-    view = loaded.view
+    view = loaded.editor.view
     index = loaded.model.index(1, loaded.model.column_of(Field.PHONE))
     view.setCurrentIndex(index)
     view.edit(index)
@@ -220,19 +220,19 @@ def test_editing_through_the_view_updates_row_totals_and_title(loaded, qtbot):
 
 
 def test_find_goes_to_the_next_match_and_wraps(loaded, qtbot):
-    loaded.view.setCurrentIndex(loaded.model.index(3, 0))
+    loaded.editor.view.setCurrentIndex(loaded.model.index(3, 0))
     loaded.editor.find_action.trigger()
-    assert loaded.find_bar.isVisible()
-    loaded.find_bar.field.setText("hello")
+    assert loaded.editor.find_bar.isVisible()
+    loaded.editor.find_bar.field.setText("hello")
     rows = []
     for _ in range(4):
-        with qtbot.waitSignal(loaded.find_bar.found):
-            QTest.keyClick(loaded.find_bar.field, Qt.Key.Key_Return)
-        rows.append(loaded.view.currentIndex().row())
+        with qtbot.waitSignal(loaded.editor.find_bar.found):
+            QTest.keyClick(loaded.editor.find_bar.field, Qt.Key.Key_Return)
+        rows.append(loaded.editor.view.currentIndex().row())
     assert rows == [0, 1, 3, 0]
-    loaded.find_bar.field.setText("nowhere")
-    loaded.find_bar.find_next()
-    qtbot.waitUntil(lambda: loaded.find_bar.status.text() == "No match")
+    loaded.editor.find_bar.field.setText("nowhere")
+    loaded.editor.find_bar.find_next()
+    qtbot.waitUntil(lambda: loaded.editor.find_bar.status.text() == "No match")
 
 
 def test_gsm_fix_for_all_rows_shows_the_saving_then_applies_and_undoes(loaded, qtbot):
@@ -264,14 +264,14 @@ def test_gsm_fix_for_a_row_says_what_it_saves(window, open_file, tmp_path):
 
 
 def test_add_duplicate_and_delete_rows(loaded, qtbot):
-    loaded.view.setCurrentIndex(loaded.model.index(0, 0))
+    loaded.editor.view.setCurrentIndex(loaded.model.index(0, 0))
     loaded.editor.add_action.trigger()
     assert loaded.model.rowCount() == 5 and loaded.batch.phone(1) == ""
-    loaded.view.setCurrentIndex(loaded.model.index(3, 0))
+    loaded.editor.view.setCurrentIndex(loaded.model.index(3, 0))
     loaded.editor.duplicate_action.trigger()
     assert loaded.batch.message(4) == loaded.batch.message(3) == ROWS[2][1]
     assert loaded.batch.line(4) == 0
-    loaded.view.selectRow(0)
+    loaded.editor.view.selectRow(0)
     loaded.editor.delete_action.trigger()
     assert loaded.model.rowCount() == 5 and loaded.batch.phone(0) == ""
     for _ in range(3):
@@ -282,13 +282,13 @@ def test_add_duplicate_and_delete_rows(loaded, qtbot):
 
 
 def test_filter_shows_only_rows_with_errors(loaded, qtbot):
-    loaded.filter_box.setCurrentIndex(loaded.filter_box.findData(RowFilter.ERRORS))
+    loaded.editor.filter_box.setCurrentIndex(loaded.editor.filter_box.findData(RowFilter.ERRORS))
     qtbot.waitUntil(lambda: loaded.model.rowCount() == 1)
     assert view_cell(loaded, 0, Field.PHONE) == "not a number"
 
 
 def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
-    header = loaded.view.horizontalHeader()
+    header = loaded.editor.view.horizontalHeader()
     column = loaded.model.column_of(Field.EXTRA, 0)
     position = QPoint(header.sectionViewportPosition(column) + 5, 5)
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
@@ -302,11 +302,11 @@ def test_sorting_by_a_header_click_and_back_to_file_order(loaded, qtbot):
 
 
 def test_sorting_keeps_the_current_cell_on_its_row(loaded, qtbot):
-    model, view = loaded.model, loaded.view
+    model, view = loaded.model, loaded.editor.view
     phone = model.column_of(Field.PHONE)
     view.setCurrentIndex(model.index(0, phone))
     chosen = model.batch_row(0)
-    loaded.view.horizontalHeader().setSortIndicator(
+    loaded.editor.view.horizontalHeader().setSortIndicator(
         model.column_of(Field.EXTRA, 0), Qt.SortOrder.DescendingOrder
     )
     qtbot.waitUntil(lambda: model.sort_column >= 0)
@@ -325,12 +325,12 @@ def test_error_panel_click_and_enter_select_the_row(loaded, qtbot):
     assert (entry.row, entry.line, entry.column, entry.source) == (1, 3, "phone", Source.LOCAL)
     rect = panel.view.visualRect(panel.model.index(0, 5))
     QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    current = loaded.view.currentIndex()
+    current = loaded.editor.view.currentIndex()
     assert (current.row(), current.column()) == (1, loaded.model.column_of(Field.PHONE))
-    loaded.view.setCurrentIndex(loaded.model.index(3, 0))
+    loaded.editor.view.setCurrentIndex(loaded.model.index(3, 0))
     panel.view.setCurrentIndex(panel.model.index(0, 0))
     QTest.keyClick(panel.view, Qt.Key.Key_Return)
-    assert loaded.view.currentIndex().row() == 1
+    assert loaded.editor.view.currentIndex().row() == 1
 
 
 def test_error_panel_follows_fixes_live(loaded, qtbot):
@@ -344,26 +344,26 @@ def test_error_panel_follows_fixes_live(loaded, qtbot):
 
 
 def test_navigating_to_a_hidden_row_shows_every_row(loaded, qtbot):
-    loaded.filter_box.setCurrentIndex(loaded.filter_box.findData(RowFilter.UCS2))
+    loaded.editor.filter_box.setCurrentIndex(loaded.editor.filter_box.findData(RowFilter.UCS2))
     qtbot.waitUntil(lambda: loaded.model.rowCount() == 1)
-    loaded.show_row(1, "phone")
+    loaded.editor.show_row(1, "phone")
     assert loaded.model.rowCount() == 4
-    assert loaded.filter_box.currentData() == RowFilter.ALL
-    assert loaded.view.currentIndex().row() == 1
+    assert loaded.editor.filter_box.currentData() == RowFilter.ALL
+    assert loaded.editor.view.currentIndex().row() == 1
 
 
 def test_every_row_again_under_a_sort_keeps_the_sort(loaded, qtbot):
     model = loaded.model
     names = model.column_of(Field.EXTRA, 0)
-    loaded.view.horizontalHeader().setSortIndicator(names, Qt.SortOrder.DescendingOrder)
+    loaded.editor.view.horizontalHeader().setSortIndicator(names, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: model.sort_column == names and not loaded.working)
-    loaded.filter_box.setCurrentIndex(loaded.filter_box.findData(RowFilter.UCS2))
+    loaded.editor.filter_box.setCurrentIndex(loaded.editor.filter_box.findData(RowFilter.UCS2))
     qtbot.waitUntil(lambda: model.rowCount() == 1 and not loaded.working)
-    loaded.show_row(1, "phone")  # hidden by the filter: every row comes back, still sorted
+    loaded.editor.show_row(1, "phone")  # hidden by the filter: every row comes back, still sorted
     qtbot.waitUntil(lambda: model.rowCount() == 4 and not loaded.working)
     shown = [view_cell(loaded, r, Field.EXTRA, 0) for r in range(4)]
     assert shown == sorted((r[2] for r in ROWS), reverse=True)
-    current = loaded.view.currentIndex()
+    current = loaded.editor.view.currentIndex()
     assert model.batch_row(current.row()) == 1
     assert current.column() == model.column_of(Field.PHONE)
 
@@ -374,13 +374,13 @@ def test_save_keeps_the_files_format_and_save_as_can_change_it(window, open_file
     layout = sniff(path)
     open_file(window, path)
     window.model.setData(window.model.index(0, 0), "+33612345670")
-    assert window.save()
+    assert window.files.save()
     assert not window.isWindowModified()
     again = sniff(path)
     assert (again.encoding, again.delimiter) == (layout.encoding, layout.delimiter)
     assert "+33612345670" in path.read_text(encoding=layout.encoding)
     other = tmp_path / "eu-utf8.csv"
-    assert window.save_to(other, ("utf-8", ",", "\n"))
+    assert window.document.save_to(other, ("utf-8", ",", "\n"))
     assert (sniff(other).encoding, sniff(other).delimiter) in {("utf-8", ","), ("utf-8-sig", ",")}
     assert window.windowTitle() == "eu-utf8.csv[*] — Campaign Desk"
 
@@ -417,7 +417,7 @@ def test_filters_answered_from_the_panel_match_a_full_scan(window, open_file, tm
         with pytest.raises(StopIteration) as scanned:
             while True:
                 next(steps)
-        window.filter_box.setCurrentIndex(window.filter_box.findData(row_filter))
+        window.editor.filter_box.setCurrentIndex(window.editor.filter_box.findData(row_filter))
         qtbot.waitUntil(lambda: not window.working)
         shown = [window.model.batch_row(v) for v in range(window.model.rowCount())]
         assert shown == scanned.value.value.rows and shown

@@ -21,7 +21,7 @@ from tests.ui.conftest import wait_for
 async def needs_fixing(window, tmp_path):
     path = tmp_path / "needs-fixing.csv"
     shutil.copy(resource_path("samples", "needs-fixing.csv"), path)
-    window.open_file(path)
+    window.files.open_file(path)
     await wait_for(window.loaded)
     return window
 
@@ -49,7 +49,7 @@ async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):
         i for i in range(row.rowCount()) if row.entry(i).source is Source.PROVIDER
     )
     window.error_panel.view.activated.emit(row.index(provider_view_row, 0))
-    assert window.view.currentIndex().row() == 6
+    assert window.editor.view.currentIndex().row() == 6
 
     # Fixing the row drops the provider's verdict on it (it was about the old text).
     message = window.model.index(6, window.model.column_of(Field.MESSAGE))

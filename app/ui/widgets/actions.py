@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolBar, QWidget
 
 from app.ui.widgets.icons import app_icon
 
@@ -30,3 +31,12 @@ def make_action(
         action.setToolTip(tip)
     action.triggered.connect(lambda: slot())
     return action
+
+
+def toolbar(bar: QToolBar, name: str) -> QToolBar:
+    """``bar`` as every toolbar of the window: named (its place is saved), text beside the
+    icons, fixed in place."""
+    bar.setObjectName(name)
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    bar.setMovable(False)
+    return bar

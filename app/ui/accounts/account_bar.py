@@ -1,0 +1,79 @@
+"""The second toolbar row: the country of national numbers, the account, and Validate; and
+the banner that says when that account is a sandbox."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
+
+from app.domain.accounts import Account
+from app.domain.campaign import Action
+from app.services.context import AppContext
+from app.ui.widgets.region_box import RegionBox
+
+
+class SandboxBanner(QLabel):
+    """A strip above the editor, shown while the chosen account is a built-in sandbox."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sandboxBanner")
+        self.setWordWrap(True)
+        self.setStyleSheet(
+            "#sandboxBanner { background: #fff3cd; color: #5c4400; padding: 6px 10px;"
+            " border-bottom: 1px solid #e6c35c; }"
+        )
+
+    def show_for(self, account: Account) -> None:
+        self.setVisible(account.sandbox)
+        self.setText(
+            "<b>Sandbox: nothing is really sent.</b> Validation and sending go to the "
+            f"built-in {account.name} simulator."
+        )
+
+
+class AccountBar(QToolBar):
+    """Where the batch is read and checked: the region box, the account box, ``validate``."""
+
+    def __init__(self, context: AppContext, region: str, validate: QAction) -> None:
+        super().__init__("Account")
+        self.context = context
+        self.validate_action = validate
+        self.addWidget(QLabel(" Numbers without a country code are in "))
+        self.region_box = RegionBox(region)
+        self.addWidget(self.region_box)
+        self.addSeparator()
+        self.addWidget(QLabel(" Account "))
+        self.account_box = QComboBox()
+        for account in context.accounts:
+            self.account_box.addItem(account.name, account.provider)
+        self.account_box.setToolTip("The provider account used to validate and send")
+        chosen = self.account_box.findData(context.settings.account)
+        self.account_box.setCurrentIndex(max(chosen, 0))
+        self.addWidget(self.account_box)
+        self.addAction(validate)
+
+    @property
+    def account(self) -> Account:
+        return self.context.account(self.account_box.currentData())
+
+    def update_validate(self, *, running: bool, ready: bool) -> None:
+        """Enable Validate when the account's provider has a validate-only run, none is
+        running and there are rows (``ready``); the tooltip says why not otherwise."""
+        account = self.account
+        capabilities = self.context.capabilities(account.provider)
+        name = capabilities.display_name if capabilities else account.name
+        if capabilities is None:
+            enabled, tip = False, f"The {account.name} adapter is not installed."
+        elif Action.VALIDATE not in capabilities.actions:
+            enabled, tip = False, f"{name} has no validate-only run: nothing to check against."
+        elif running:
+            enabled, tip = False, "A validation is running."
+        elif not ready:
+            enabled, tip = False, "Open a file or add rows first."
+        else:
+            enabled = True
+            tip = f"Check every row with {name}'s validate-only run (nothing is sent)"
+        self.validate_action.setEnabled(enabled)
+        self.validate_action.setToolTip(tip)
+        self.validate_action.setStatusTip(tip)
