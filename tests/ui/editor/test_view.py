@@ -8,6 +8,7 @@ from PySide6.QtGui import QUndoStack
 from app.domain.batch import Batch, RowData
 from app.ui.editor.model import BatchModel
 from app.ui.editor.view import BatchView
+from tests.ui.conftest import next_turn
 
 
 class PaintCounter(QObject):
@@ -50,7 +51,7 @@ def test_row_numbers_keep_their_width_as_rows_come_in(qtbot, context):
 
 def test_rows_appended_below_the_view_update_the_scroll_range_without_a_repaint(qtbot, context):
     view, model = shown_view(qtbot, context, 500)
-    qtbot.wait(50)
+    settle(qtbot)
     counter = PaintCounter(view.viewport())
     scroll = view.verticalScrollBar()
     before = scroll.maximum()
@@ -59,7 +60,7 @@ def test_rows_appended_below_the_view_update_the_scroll_range_without_a_repaint(
     assert model.sync_appended()
     view.rows_appended()
     qtbot.waitUntil(lambda: scroll.maximum() > before)
-    qtbot.wait(50)
+    settle(qtbot)
     assert model.rowCount() == 1500
     assert counter.paints == 0  # the rows on screen did not move
 
@@ -69,10 +70,17 @@ def test_rows_appended_below_the_view_update_the_scroll_range_without_a_repaint(
 
 def test_rows_appended_to_a_view_not_yet_full_are_painted(qtbot, context):
     view, model = shown_view(qtbot, context, 2)
-    qtbot.wait(50)
+    settle(qtbot)
     counter = PaintCounter(view.viewport())
     model.batch.insert_rows(2, rows(3, start=2))
     assert model.sync_appended()
     view.rows_appended()
     qtbot.waitUntil(lambda: counter.paints > 0)
     assert view.rowAt(view.rowViewportPosition(4)) == 4
+
+
+def settle(qtbot) -> None:
+    """Wait out the turns in which pending paints and layouts run (two zero timers)."""
+    for _ in range(2):
+        with qtbot.waitSignal(next_turn().timeout, timeout=1000):
+            pass
