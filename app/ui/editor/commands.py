@@ -3,17 +3,27 @@ the undo stack replays commands strictly in order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from app.domain.batch import RowData
 from app.services.columns import Column
-from app.ui.editor.model import BatchModel
+
+
+class EditableRows(Protocol):
+    """What the commands edit: the editor's model (a protocol, so that the model can import
+    the commands it pushes without the two importing each other)."""
+
+    def write_cell(self, row: int, column: Column, value: str) -> None: ...
+    def write_messages(self, changes: Iterable[tuple[int, str]]) -> None: ...
+    def insert_batch_rows(self, row: int, rows: Sequence[RowData]) -> None: ...
+    def remove_batch_rows(self, row: int, count: int) -> list[RowData]: ...
 
 
 class SetCellCommand(QUndoCommand):
-    def __init__(self, model: BatchModel, row: int, column: Column, old: str, new: str) -> None:
+    def __init__(self, model: EditableRows, row: int, column: Column, old: str, new: str) -> None:
         super().__init__(f"Edit {column.title.lower()} in row {row + 1}")
         self._model, self._row, self._column = model, row, column
         self._old, self._new = old, new
@@ -29,7 +39,7 @@ class SetMessagesCommand(QUndoCommand):
     """Replace several messages at once (the "use GSM characters" fix)."""
 
     def __init__(
-        self, model: BatchModel, changes: Sequence[tuple[int, str, str]], text: str
+        self, model: EditableRows, changes: Sequence[tuple[int, str, str]], text: str
     ) -> None:
         super().__init__(text)
         self._model = model
@@ -43,7 +53,7 @@ class SetMessagesCommand(QUndoCommand):
 
 
 class InsertRowsCommand(QUndoCommand):
-    def __init__(self, model: BatchModel, row: int, rows: Sequence[RowData], text: str) -> None:
+    def __init__(self, model: EditableRows, row: int, rows: Sequence[RowData], text: str) -> None:
         super().__init__(text)
         self._model, self._row, self._rows = model, row, rows
 
@@ -61,7 +71,7 @@ class RemoveRowsCommand(QUndoCommand):
     stay right, and put back lowest first.
     """
 
-    def __init__(self, model: BatchModel, rows: Sequence[int]) -> None:
+    def __init__(self, model: EditableRows, rows: Sequence[int]) -> None:
         count = len(set(rows))
         super().__init__(f"Delete {count} row{'s' if count != 1 else ''}")
         self._model = model

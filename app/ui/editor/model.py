@@ -39,6 +39,7 @@ from app.services.columns import (
 from app.services.jobs import Steps, run_to_end
 from app.services.row_filter import RowFilter
 from app.store import autosave
+from app.ui.editor.commands import SetCellCommand
 from app.ui.widgets import roles
 from app.ui.widgets.jobs import free_in_slices
 
@@ -238,8 +239,6 @@ class BatchModel(QAbstractTableModel):
         return _READ_ONLY
 
     def setData(self, index: Index, value: Any, role: int = roles.EDIT) -> bool:
-        from app.ui.editor.commands import SetCellCommand  # commands call back into this model
-
         column = self._columns[index.column()] if index.isValid() else None
         if role != roles.EDIT or column is None or not column.editable:
             return False
