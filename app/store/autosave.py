@@ -1,10 +1,13 @@
-"""Crash recovery: a journal of the edits made since the document was opened or saved.
+"""Crash recovery: the edits a journal records, and their replay on a freshly loaded batch.
 
 A snapshot of every row would cost seconds at a million rows, every few seconds; the journal
-costs only what changed. It is the file the edits apply to (with its size and modification time,
-so that a file changed since is noticed) plus one JSON line per edit, in the order they were made.
-Edits are recorded as they reach the document, so an undo is journalled as the edit it makes:
-the journal needs nothing from the undo stack.
+costs only what changed: one JSON line per edit, in the order they were made. Edits are recorded
+as they reach the document, so an undo is journalled as the edit it makes: the journal needs
+nothing from the undo stack. Where journals live, and how they are locked, found after a crash
+and deleted, is :mod:`app.store.journal`.
+
+:class:`Autosave` (one journal for the whole app, in ``session.json`` and ``journal.jsonl``) is
+the version before; :mod:`app.store.journal` carries a journal it left over on the first start.
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ class Autosave:
         self.journal_path.parent.mkdir(parents=True, exist_ok=True)
         self.journal_path.write_bytes(b"")
         data = asdict(header)
-        data["layout"] = None if header.layout is None else asdict(header.layout)
+        data["layout"] = layout_to_json(header.layout)
         write_text_atomic(self.header_path, json.dumps(data, ensure_ascii=False))
 
     def append(self, ops: Sequence[Op]) -> None:
@@ -157,13 +160,18 @@ class Autosave:
 
 
 def _header_from(data: dict[str, Any]) -> SessionHeader:
-    layout = data["layout"]
-    if layout is not None:
-        layout = CsvLayout(**{**layout, "columns": tuple(layout["columns"])})
     return SessionHeader(
         base=data["base"],
         size=data["size"],
         mtime_ns=data["mtime_ns"],
-        layout=layout,
+        layout=layout_from_json(data["layout"]),
         extra_columns=tuple(data["extra_columns"]),
     )
+
+
+def layout_to_json(layout: CsvLayout | None) -> dict[str, Any] | None:
+    return None if layout is None else asdict(layout)
+
+
+def layout_from_json(data: dict[str, Any] | None) -> CsvLayout | None:
+    return None if data is None else CsvLayout(**{**data, "columns": tuple(data["columns"])})
