@@ -3,6 +3,8 @@ or discarded, offered after a crash with the file they belong to and how it stan
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 from itertools import islice
@@ -12,7 +14,7 @@ import pytest
 
 from app.domain.csvfile import sniff
 from app.store.atomic import leftover_temp_files
-from app.store.autosave import Autosave, RestoreError, SessionHeader, set_message_op
+from app.store.autosave import RestoreError, set_message_op
 from app.store.journal import JOURNAL_SUFFIX, BaseState, FileStamp, Journals
 from app.store.settings import data_dir
 from tests.store.journal_child import edits
@@ -188,8 +190,8 @@ def test_a_file_gone_is_said_and_never_restored_onto_another(journals, csv_file)
 def test_a_restored_journal_goes_on_after_a_line_cut_short(journals, csv_file):
     crashed(journals, csv_file, "whole")
     (path,) = journals.folder.glob(f"*{JOURNAL_SUFFIX}")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write('["message", 1, "cut sh')
+    with path.open("ab") as handle:
+        handle.write('["message", 1, "cut in a «'.encode()[:-1])  # half of the character
     (found,) = journals.recover()
     assert found.ops == [["message", 0, "whole"]]
     journal = found.restore()
@@ -243,14 +245,24 @@ def test_a_lock_file_without_its_journal_is_removed(journals):
 
 
 def test_the_journal_of_the_version_before_is_carried_over(tmp_path, csv_file):
+    """session.json and journal.jsonl, as the version before wrote them for the whole app."""
     folder = tmp_path / "autosave"
-    legacy = Autosave(folder)
-    legacy.begin(SessionHeader.for_file(csv_file, sniff(csv_file), ("notes",)))
-    legacy.append([set_message_op(0, "from the old version")])
+    folder.mkdir()
+    stat = csv_file.stat()
+    header = {
+        "base": str(csv_file),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "layout": dataclasses.asdict(sniff(csv_file)),
+        "extra_columns": ["notes"],
+    }
+    (folder / "session.json").write_text(json.dumps(header), encoding="utf-8")
+    (folder / "journal.jsonl").write_text('["message", 0, "from the old version"]\n["mess')
     (found,) = Journals(folder).recover()
     assert found.base == csv_file and found.base_state is BaseState.UNCHANGED
     assert found.ops == [["message", 0, "from the old version"]]
-    assert legacy.pending() is None
+    assert found.layout == sniff(csv_file) and found.extra_columns == ("notes",)
+    assert not (folder / "session.json").exists() and not (folder / "journal.jsonl").exists()
 
 
 def test_a_stamp_tells_a_replaced_file_even_of_the_same_size_and_time(csv_file):
