@@ -238,6 +238,13 @@ class CordialSandbox:
             if not isinstance(content.get(SMS_CONTENT_KEY), str) or not content[SMS_CONTENT_KEY]:
                 raise Rejected("VALIDATION_ERROR", f"The content {SMS_CONTENT_KEY} is required.")
         schedule = parse_time(body.get("schedule"))
+        # [seed] scheduleType contactTZ sends at the scheduled time of each contact's zone.
+        # Sandbox guess: its contacts all live at the schedule's offset, so the time is one
+        # moment; any other value is refused as the field's only documented one is contactTZ.
+        if body.get("scheduleType") not in (None, "", "contactTZ"):
+            raise Rejected("VALIDATION_ERROR", "The scheduleType field must be contactTZ.")
+        if body.get("scheduleType") and schedule is None:
+            raise Rejected("BATCH_MESSAGES_SCHEDULE_ERROR", "sendSchedule is required")
         if schedule is not None and schedule <= self.now():
             raise Rejected("BATCH_MESSAGES_SCHEDULE_ERROR", "Time is in the past.")
         key = body.get("audience-key")

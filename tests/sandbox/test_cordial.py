@@ -169,6 +169,16 @@ async def test_a_schedule_that_passed_before_send_is_refused(http, env):
     assert_error(await put(http, msg["id"], "send"), 422, "BATCH_MESSAGES_SCHEDULE_ERROR")
 
 
+async def test_schedule_type_takes_contact_tz_with_a_schedule_only(http, env):
+    later = (START + timedelta(hours=2)).isoformat()
+    msg = await create(http, schedule=later, scheduleType="contactTZ")
+    assert msg["scheduleType"] == "contactTZ"
+    response = await http.post(BASE, json=sms(schedule=later, scheduleType="recipientTZ"))
+    assert_error(response, 422, "VALIDATION_ERROR")
+    response = await http.post(BASE, json=sms(scheduleType="contactTZ"))
+    assert_error(response, 422, "BATCH_MESSAGES_SCHEDULE_ERROR")
+
+
 async def to_status(http: httpx.AsyncClient, env: SandboxEnv, status: str) -> str:
     """A message in ``status`` (a 1000-contact audience: processing lasts 100 s)."""
     schedule = (START + timedelta(hours=1)).isoformat() if status in ("scheduled",) else None
