@@ -148,6 +148,7 @@ class Batch:
     bodies: list[str]
     senders: list[str]
     source_ids: list[str]
+    msg_class: str = "2"  # the batch's default: 0 flash, 2 normal [seed]
     _finals: list[int] = field(default_factory=list)
 
     def final_code(self, index: int, failure_percent: int) -> int:
@@ -219,6 +220,9 @@ class BulkSmsSandbox:
             return answer(24, detail="no valid message in batch_data")
         if count > setting(self.env, "bulksms.max_batch_messages"):
             return answer(24, detail="too many messages in one submission")
+        msg_class = params.get("msg_class", "2") or "2"
+        if msg_class not in ("0", "2"):
+            return answer(24, detail="msg_class must be 0 (flash) or 2 (normal)")
         if params.get("test_always_fail") == "1":
             return answer(22, detail="test_always_fail")
         if params.get("test_always_succeed") == "1":
@@ -240,6 +244,7 @@ class BulkSmsSandbox:
             parsed.bodies,
             parsed.senders,
             parsed.source_ids,
+            msg_class,
         )
         self.batches[batch.id] = batch
         return answer(1 if start > now else 0, batch.id)
