@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.domain.campaign_settings import SettingsRules
+
 
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
@@ -90,6 +92,18 @@ class Capabilities:
     supports_quiet_hours: bool = False
     supports_short_links: bool = False
     supports_send_rate: bool = False
+    #: a scheduled start applies in each recipient's own time zone (Cordial contactTZ, Batch
+    #: when.local_time)
+    supports_recipient_local_time: bool = False
+    #: the provider takes a start *day* and end day and the daily window as wall-clock times
+    #: of this zone, at a fixed offset (RocketCOMS: UTC); None: it takes a start moment
+    window_zone: str | None = None
+    #: messages per minute assumed for previews where the provider publishes no rate (the
+    #: sandbox's figure); a schedule's own send rate wins where the provider takes one
+    estimated_send_rate: int | None = None
+    #: what the provider's campaign settings (sender, name, links, flash, audience,
+    #: callbacks) may be; see app.domain.campaign_settings
+    settings: SettingsRules = field(default_factory=SettingsRules)
     #: what the operator must set up on the provider's side first, shown in the UI
     requirements: str = ""
     limits: Mapping[str, int] = field(default_factory=dict)

@@ -48,6 +48,12 @@ class CampaignSpec:
     retry iterates them again. ``idempotency_key`` is stable for one submission of one local
     campaign; adapters derive their de-duplication token from it (BulkSMS ``stop_dup_id``,
     RocketCOMS ``externalId``, a campaign name...), so a retried create never sends twice.
+
+    ``sender``, ``short_links`` and ``options`` come from the campaign's settings
+    (``app.domain.campaign_settings.spec_values``); the option keys adapters read are
+    ``flash``, ``audience_key``, ``targeting``, ``message_callback`` and
+    ``campaign_callback``, plus provider-specific ones each adapter documents. The send
+    rate, like every other "when", is the schedule's.
     """
 
     name: str
@@ -58,7 +64,6 @@ class CampaignSpec:
     sender: str | None = None
     short_links: bool = False
     description: str = ""
-    send_rate: int | None = None  # messages per minute, where the provider takes one
     options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific settings
 
 
@@ -97,6 +102,10 @@ class Provider(ABC):
         return Unsupported(
             f"{self.capabilities.display_name} has no {what} operation.", provider=self.name
         )
+
+    def sender(self, spec: CampaignSpec) -> str | None:
+        """The spec's sender, else the account's default one (its ``sender`` option)."""
+        return spec.sender or self.account.options.get("sender") or None
 
     def url(self, path: str) -> str:
         """``path`` under the account's base URL, whether or not that ends with a slash."""

@@ -3,7 +3,11 @@
 A Batch campaign targets the profiles of a Batch project (``targeting``: regions, languages, a
 query), not a list of numbers, and has one message: the rows of the operator's file cannot be
 uploaded. The adapter sends the batch's single text to the targeting in
-``spec.options["targeting"]``.
+``spec.options["targeting"]`` (``campaign_settings.Targeting.wire``).
+
+The schedule's start goes in ``when.start_time`` (in UTC, or with ``recipient_local_time`` as
+the wall-clock time Batch applies in each profile's zone) and its send rate in ``send_rate``;
+Batch has no daily window, end date or quiet hours, and a schedule asking for one is refused.
 
 The campaign ``state`` does the steering: DRAFT is a draft, RUNNING sends (at
 ``when.start_time``), STOPPED pauses and RUNNING again resumes. A running or completed one-off
@@ -25,6 +29,14 @@ from typing import Any, ClassVar, NoReturn
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.campaign_settings import (
+    AudienceKind,
+    AudienceRule,
+    CallbackRule,
+    NameRule,
+    SenderRule,
+    SettingsRules,
+)
 from app.providers.audience import single_text
 from app.providers.base import CampaignSpec, Provider
 from app.providers.errors import (
@@ -107,7 +119,23 @@ class BatchProvider(Provider):
         per_row_messages=False,
         audience_based=True,
         supports_send_rate=True,
+        supports_recipient_local_time=True,
+        # the sandbox's speed without a send_rate: Batch then sends "as fast as possible"
+        estimated_send_rate=10_000,
         limits={"send_rate_min_per_minute": 1_000, "send_rate_max_per_minute": 1_000_000},
+        settings=SettingsRules(
+            sender=SenderRule(
+                note="Batch sends from the SMS sender set up for the project; the campaign "
+                "takes none."
+            ),
+            name=NameRule(note="The app adds the campaign's key in brackets, to find it again."),
+            audience=AudienceRule(
+                AudienceKind.TARGETING,
+                requirement="The Batch project must hold the recipients as profiles with a "
+                "phone number who opted in to SMS; regions and languages narrow them down.",
+            ),
+            callbacks=CallbackRule(note="Batch's campaign API has no callbacks."),
+        ),
         requirements=(
             "Batch sends to the profiles of a Batch project, not to the rows of this file. In "
             "Batch: the project (its project key and REST API key in the account) must hold "
@@ -303,27 +331,33 @@ def campaign_body(spec: CampaignSpec, state: str) -> dict[str, Any]:
         "when": when(spec),
         "targeting": targeting,
     }
-    if spec.send_rate is not None:
-        body["send_rate"] = spec.send_rate
+    rate = spec.schedule.send_rate if spec.schedule else None
+    if rate is not None:
+        body["send_rate"] = rate
     return body
 
 
 def when(spec: CampaignSpec) -> dict[str, Any]:
-    """``when``: the start in UTC, or with ``options["local_time"]`` the wall-clock start in
-    the schedule's zone, which Batch applies in each profile's own time zone."""
+    """``when``: the start in UTC, or with the schedule's ``recipient_local_time`` the
+    wall-clock start in the schedule's zone, which Batch applies in each profile's own zone."""
     schedule = spec.schedule
-    if schedule is not None and (
-        schedule.window_start is not None or schedule.window_end is not None
-    ):
-        raise ValidationError(
-            "Batch campaigns have no daily sending window; remove it to send with Batch.",
-            provider=PROVIDER,
-        )
-    if schedule is not None and schedule.end_date is not None:
-        raise ValidationError(
-            "Batch campaigns have no end date; remove it to send with Batch.", provider=PROVIDER
-        )
-    local = bool(spec.options.get("local_time"))
+    if schedule is not None:
+        refused = [
+            what
+            for what, given in (
+                ("a daily sending window", schedule.window_start or schedule.window_end),
+                ("an end date", schedule.end_date is not None),
+                ("quiet hours", schedule.respect_quiet_hours),
+            )
+            if given
+        ]
+        if refused:
+            raise ValidationError(
+                f"Batch campaigns have no {' or '.join(refused)}; remove "
+                f"{'it' if len(refused) == 1 else 'them'} to send with Batch.",
+                provider=PROVIDER,
+            )
+    local = bool(schedule and schedule.recipient_local_time)
     if schedule is None or schedule.start is None:
         return {"local_time": local}
     if local:

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.campaign_settings import Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
 from app.providers.errors import (
@@ -64,6 +65,11 @@ MAX_16BIT_UNITS = 70
 #: resolved after several resend attempts" -- a few attempts in all, not the full policy.
 UPSTREAM_ATTEMPTS = 3
 CHARSET = "iso-8859-1"
+#: The scheduling_description sent with a scheduled batch is the name's first 100 characters
+#: (EAPI gives no limit; the JSON API's schedule-description takes 256).
+DESCRIPTION_CHARS = 100
+#: msg_class of a flash SMS (2 is a normal one) [seed 002]
+FLASH_CLASS = "0"
 FORM_TYPE = f"application/x-www-form-urlencoded; charset={CHARSET}"
 #: Lines per streamed body piece; a submission is a whole number of pieces.
 PIECE_ROWS = 1000
@@ -269,6 +275,23 @@ class BulkSmsProvider(Provider):
         },
         max_recipients_per_request=MAX_PER_SUBMISSION,
         per_row_messages=True,
+        estimated_send_rate=600,  # BulkSMS publishes no rate: the sandbox's figure
+        settings=SettingsRules(
+            sender=SenderRule(
+                offered=True,
+                numeric_digits=16,
+                alphanumeric_chars=11,
+                note="Without one, BulkSMS uses the account's default sender id. An "
+                "alphanumeric sender is a route-specific feature, available once credits were "
+                "bought.",
+            ),
+            name=NameRule(
+                max_chars=DESCRIPTION_CHARS,
+                charset=CHARSET,
+                note="Sent as the scheduling description of a scheduled batch.",
+            ),
+            flash=Feature(True, "msg_class 0: the message shows at once and is not stored."),
+        ),
         requirements=(
             "A BulkSMS EAPI username and password. Alphanumeric sender ids, repliable numbers "
             "and Unicode (16-bit) messages are route-specific features BulkSMS must enable on "
@@ -475,14 +498,18 @@ class BulkSmsProvider(Provider):
             params.append(("test_always_succeed", "1"))
         else:
             params.append(("stop_dup_id", str(stop_dup_id(spec.idempotency_key, chunk))))
-        if spec.sender:
-            params.append(("sender", spec.sender))
-        params.extend((k, str(spec.options[k])) for k in BATCH_OPTIONS if k in spec.options)
+        sender = self.sender(spec)
+        if sender:
+            params.append(("sender", sender))
+        options = dict(spec.options)
+        if options.pop("flash", False):
+            options.setdefault("msg_class", FLASH_CLASS)
+        params.extend((k, str(options[k])) for k in BATCH_OPTIONS if k in options)
         start = spec.schedule.start if spec.schedule else None
         if start is not None:
             local = start.astimezone(self._zone())
             params.append(("send_time", local.strftime("%Y-%m-%d %H:%M:%S")))
-            params.append(("scheduling_description", spec.name[:100]))
+            params.append(("scheduling_description", spec.name[:DESCRIPTION_CHARS]))
         header = ",".join(("msisdn", "message", *columns)) + "\n"
         try:
             encoded = urlencode(params, encoding=CHARSET)

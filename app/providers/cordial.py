@@ -21,6 +21,14 @@ from urllib.parse import quote
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.campaign_settings import (
+    AudienceKind,
+    AudienceRule,
+    CallbackRule,
+    NameRule,
+    SenderRule,
+    SettingsRules,
+)
 from app.providers.audience import single_text
 from app.providers.base import CampaignSpec, Provider, ValidationReport
 from app.providers.errors import (
@@ -104,6 +112,8 @@ STATUS_CLASSES: dict[int, type[ProviderError]] = {
 #: The content key of an SMS body. The seed's example is an email (``text/html``);
 #: ``text/plain`` for the sms channel is what the sandbox assumes.
 SMS_CONTENT_KEY = "text/plain"
+#: scheduleType: send at the scheduled time of each contact's own time zone [seed 003]
+CONTACT_TIME_ZONE = "contactTZ"
 TAG = "campaign-desk"
 KEY_TAG_PREFIX = "cd-"
 PAGE_SIZE = 100
@@ -126,6 +136,20 @@ class CordialProvider(Provider):
         },
         per_row_messages=False,
         audience_based=True,
+        supports_recipient_local_time=True,
+        estimated_send_rate=600,  # Cordial publishes no rate: the sandbox's figure
+        settings=SettingsRules(
+            sender=SenderRule(
+                note="Cordial sends from the SMS transport set up in Cordial (the account's "
+                "transport_id option picks another); a message takes no sender id."
+            ),
+            name=NameRule(note="The app adds the campaign's key in brackets, to find it again."),
+            audience=AudienceRule(
+                AudienceKind.SAVED_AUDIENCE,
+                requirement="It must exist in Cordial, its contacts subscribed to the sms channel.",
+            ),
+            callbacks=CallbackRule(note="Cordial's batch messages have no callbacks."),
+        ),
         requirements=(
             "Cordial sends to a saved audience, not to the rows of this file. In Cordial: "
             "the recipients must exist as contacts subscribed to the sms channel, gathered in "
@@ -343,8 +367,13 @@ class CordialProvider(Provider):
             "audience-key": self._audience(spec),
             "message": {"content": {SMS_CONTENT_KEY: single_text(spec, PROVIDER, "Cordial")}},
         }
-        if spec.schedule is not None and spec.schedule.start is not None:
-            body["schedule"] = spec.schedule.start.isoformat()
+        schedule = spec.schedule
+        if schedule is not None and schedule.start is not None:
+            # The wall-clock time of the schedule's zone, with its offset: with contactTZ,
+            # Cordial applies that time of day in each contact's own zone.
+            body["schedule"] = schedule.start.astimezone(schedule.zone).isoformat()
+            if schedule.recipient_local_time:
+                body["scheduleType"] = CONTACT_TIME_ZONE
         transport_id = spec.options.get("transport_id") or self.account.options.get("transport_id")
         if transport_id:
             body["transportID"] = transport_id
@@ -391,15 +420,22 @@ def key_tag(idempotency_key: str) -> str:
 
 
 def refuse_unsupported_schedule(spec: CampaignSpec) -> None:
-    """Cordial takes a start time only: never drop a window or a rate without saying so."""
+    """Cordial takes a start time only: never drop a window, a rate or quiet hours unsaid."""
     schedule = spec.schedule
-    missing = []
-    if schedule is not None and (schedule.has_window or schedule.window_start is not None):
-        missing.append("a daily sending window")
-    if schedule is not None and schedule.end_date is not None:
-        missing.append("an end date")
-    if spec.send_rate is not None:
-        missing.append("a send rate")
+    if schedule is None:
+        return
+    missing = [
+        what
+        for what, given in (
+            ("a daily sending window", schedule.window_start or schedule.window_end),
+            ("an end date", schedule.end_date is not None),
+            ("quiet hours", schedule.respect_quiet_hours),
+            ("a send rate", schedule.send_rate is not None),
+        )
+        if given
+    ]
+    if schedule.recipient_local_time and schedule.start is None:
+        missing.append("each contact's local time without a start time")
     if missing:
         raise ValidationError(
             f"Cordial's batch messages cannot take {' or '.join(missing)}; remove "

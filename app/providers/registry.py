@@ -27,6 +27,9 @@ class ProviderEntry:
     sandbox_options: tuple[tuple[str, str], ...] = ()
 
 
+#: The default sender of the built-in sandbox accounts whose provider takes one.
+SANDBOX_SENDER = "CampDesk"
+
 PROVIDERS: dict[str, ProviderEntry] = {
     e.key: e
     for e in (
@@ -43,6 +46,8 @@ PROVIDERS: dict[str, ProviderEntry] = {
             "app.providers.routee:RouteeProvider",
             "/routee",
             ("application_id", "application_secret"),
+            # Routee needs a sender: an alphanumeric one (at most 11 letters and digits)
+            (("sender", SANDBOX_SENDER),),
         ),
         ProviderEntry(
             "bulksms",

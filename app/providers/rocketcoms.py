@@ -29,7 +29,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from itertools import islice
 from typing import Any, ClassVar
@@ -37,8 +37,9 @@ from typing import Any, ClassVar
 import httpx
 
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.campaign_settings import CallbackRule, Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
-from app.domain.schedule import Schedule
+from app.domain.schedule import Schedule, fixed_zone_plan
 from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
 from app.providers.errors import (
     AuthError,
@@ -54,6 +55,8 @@ from app.providers.issues import ProviderIssue
 from app.providers.transport import error_class, error_for
 
 DISPLAY = "RocketCOMS"
+#: The zone of the account's days and daily window: not documented, taken to be UTC.
+ACCOUNT_ZONE = "UTC"
 #: The TCR campaign the built-in sandbox account uses; the sandbox accepts any UUID.
 SANDBOX_CAMPAIGN_ID = "5a4d0b0c-0000-4000-8000-000000000000"
 PAGE_SIZE = 100
@@ -139,6 +142,21 @@ class RocketComsProvider(Provider):
         supports_daily_window=True,
         supports_end_date=True,
         supports_short_links=True,
+        window_zone=ACCOUNT_ZONE,
+        estimated_send_rate=600,  # RocketCOMS publishes no rate: the sandbox's figure
+        settings=SettingsRules(
+            sender=SenderRule(
+                note="RocketCOMS sends from the number of the TCR-registered campaign; a "
+                "batch takes no sender id."
+            ),
+            name=NameRule(note="Sent as the batch's description."),
+            short_links=Feature(
+                True,
+                "RocketCOMS shortens every URL and counts the message after shortening; the "
+                "length a short link counts is a setting.",
+            ),
+            callbacks=CallbackRule(note="RocketCOMS has no callbacks; the app reads the batch."),
+        ),
         requirements=(
             "A campaign registered with The Campaign Registry (TCR): put its campaign ID in the "
             "account's options as campaign_id. RocketCOMS schedules by start day and daily "
@@ -410,40 +428,15 @@ def external_id_for(spec: CampaignSpec) -> str:
 
 
 def schedule_params(schedule: Schedule | None, now: datetime) -> dict[str, str]:
-    """startDate, endDate, startTime and endTime in UTC for ``schedule`` (None: send now)."""
-    zone = schedule.zone if schedule else UTC
-    start = schedule.start if schedule else None
-    reference = (start or now).astimezone(zone).date()
-    window = None
-    if schedule is not None and schedule.has_window:
-        assert schedule.window_start is not None and schedule.window_end is not None
-        window = (
-            _utc_time(reference, schedule.window_start, schedule),
-            _utc_time(reference, schedule.window_end, schedule),
-        )
-    params = {"startDate": _start_day(start, now, window).isoformat()}
-    if window is not None:
-        params.update(startTime=f"{window[0]:%H:%M}", endTime=f"{window[1]:%H:%M}")
-    if schedule is not None and schedule.end_date is not None:
-        stop = datetime.combine(schedule.end_date + timedelta(days=1), time(), zone)
-        params["endDate"] = (stop.astimezone(UTC).date() - timedelta(days=1)).isoformat()
+    """startDate, endDate, startTime and endTime in UTC for ``schedule`` (None: send now), as
+    the domain's fixed-zone plan reads it (``app.domain.schedule.fixed_zone_plan``)."""
+    plan = fixed_zone_plan(schedule or Schedule(), ACCOUNT_ZONE, now)
+    params = {"startDate": plan.start_day.isoformat()}
+    if plan.window is not None:
+        params.update(startTime=f"{plan.window[0]:%H:%M}", endTime=f"{plan.window[1]:%H:%M}")
+    if plan.end_day is not None:
+        params["endDate"] = plan.end_day.isoformat()
     return params
-
-
-def _utc_time(day: date, wall: time, schedule: Schedule) -> time:
-    """A wall-clock time of ``schedule``'s zone as UTC, at that zone's offset on ``day``."""
-    return datetime.combine(day, wall, schedule.zone).astimezone(UTC).time()
-
-
-def _start_day(start: datetime | None, now: datetime, window: tuple[time, time] | None) -> date:
-    """The first UTC day on which sending cannot begin before ``start``."""
-    if start is None or start <= now:
-        return now.astimezone(UTC).date()
-    moment = start.astimezone(UTC)
-    # Sending on a day begins when its window opens, or at midnight when there is no window
-    # or the previous day's window runs past midnight.
-    opens = window[0] if window is not None and window[0] < window[1] else time()
-    return moment.date() if moment.time() <= opens else moment.date() + timedelta(days=1)
 
 
 async def multipart_csv(recipients: Iterable[Recipient], boundary: str) -> AsyncIterator[bytes]:

@@ -23,7 +23,6 @@ import asyncio
 import hashlib
 import re
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,14 @@ import httpx
 
 from app.domain.accounts import Secret
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
+from app.domain.campaign_settings import (
+    CallbackRule,
+    Feature,
+    NameRule,
+    SenderRule,
+    SettingsRules,
+    fit_name,
+)
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.providers.base import CampaignSpec, Provider, ValidationReport
 from app.providers.errors import (
@@ -54,6 +61,20 @@ ID_SEPARATOR = ","
 MAX_TO = 30_000  # numbers per Routee campaign
 NAME_LENGTH = 30
 PAGE_SIZE = 1000
+#: [doc] campaignName: 2-30 latin letters, digits, spaces and '-'. The adapter's part tag
+#: (" 1a2b3c-1") takes 9 of the 30 for campaigns of up to 9 parts.
+NAME_RULE = NameRule(
+    max_chars=NAME_LENGTH,
+    alphabet=r"A-Za-z0-9 \-",
+    alphabet_words="latin letters, digits, spaces and '-'",
+    tag_chars=9,
+    note="The app adds a tag and part number, to find each Routee campaign again.",
+)
+#: Callback strategies: on every change of progress, or once at the final state. The names
+#: are Routee's reference values; PROVIDERS.md only describes the two behaviours.
+CALLBACK_STRATEGIES = ("OnChange", "OnCompletion")
+#: The spec's callback options -> Routee's body keys.
+CALLBACK_KEYS = (("message_callback", "callback"), ("campaign_callback", "campaignCallback"))
 
 #: Routee campaign ``state`` -> normalised status. Scheduled, Queued, Running and Sent are
 #: documented; Failed and Cancelled are not verified (the SMS page's table could not be read)
@@ -101,7 +122,6 @@ BY_STATUS: Mapping[int, type[ProviderError]] = {
 }
 
 _PART_NAME = re.compile(r"(?P<base>.*) (?P<tag>[0-9a-f]{6})-(?P<number>[0-9]+)")
-_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9 \-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +162,8 @@ def name_tag(idempotency_key: str) -> str:
 def part_name(name: str, idempotency_key: str, number: int) -> str:
     """A Routee campaign name for one part: Routee's alphabet, unique, <= 30 characters."""
     suffix = f" {name_tag(idempotency_key)}-{number}"
-    latin = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = " ".join(_NOT_IN_NAME.sub(" ", latin).split()) or "Campaign"
-    return base[: NAME_LENGTH - len(suffix)].rstrip() + suffix
+    base = fit_name(name, NAME_RULE, room=NAME_LENGTH - len(suffix)) or "Campaign"
+    return base + suffix
 
 
 def join_id(tracking_ids: list[str]) -> str:
@@ -199,6 +218,28 @@ class RouteeProvider(Provider):
         max_recipients_per_request=MAX_TO,
         per_row_messages=False,
         supports_quiet_hours=True,
+        estimated_send_rate=600,  # Routee publishes no throughput: the sandbox's figure
+        settings=SettingsRules(
+            sender=SenderRule(
+                offered=True,
+                required=True,
+                numeric_digits=16,
+                alphanumeric_chars=11,
+                note="A number is sent without its '+'.",
+            ),
+            name=NAME_RULE,
+            short_links=Feature(
+                note="Routee's urlShortener option is listed without its format in the "
+                "material this app follows, so it is not offered."
+            ),
+            flash=Feature(True, "A flash SMS shows at once on the screen and is not stored."),
+            callbacks=CallbackRule(
+                per_message=True,
+                per_campaign=True,
+                strategies=CALLBACK_STRATEGIES,
+                note="Routee calls the address on every change or once at the end.",
+            ),
+        ),
         requirements=(
             "A Routee application (application id and secret) with enough balance. Each "
             "distinct text is sent as its own Routee campaign of at most 30,000 numbers."
@@ -316,9 +357,10 @@ class RouteeProvider(Provider):
         self, spec: CampaignSpec, part: Part, *, scheduled: datetime | None, named: bool = True
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"body": part.body, "to": part.to}
-        if spec.sender is not None:
+        sender = self.sender(spec)
+        if sender is not None:
             # Routee takes a numeric sender without its '+'.
-            body["from"] = spec.sender.removeprefix("+")
+            body["from"] = sender.removeprefix("+")
         if named:
             body["campaignName"] = part_name(spec.name, spec.idempotency_key, part.number)
         if scheduled is not None:
@@ -326,9 +368,12 @@ class RouteeProvider(Provider):
         schedule = spec.schedule
         body["respectQuietHours"] = bool(schedule and schedule.respect_quiet_hours)
         body["flash"] = bool(spec.options.get("flash", False))
-        for key in ("callback", "campaignCallback"):
-            if spec.options.get(key):
-                body[key] = dict(spec.options[key])
+        for option, key in (
+            ("message_callback", "callback"),
+            ("campaign_callback", "campaignCallback"),
+        ):
+            if spec.options.get(option):
+                body[key] = dict(spec.options[option])
         return body
 
     async def _find_by_name(self, name: str) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -35,11 +36,13 @@ def make_spec(
     *,
     options: dict[str, Any] | None = None,
     send_rate: int | None = 1000,
+    schedule: Schedule | None = None,
     **kw: Any,
 ) -> CampaignSpec:
+    """A spec whose schedule carries ``send_rate`` (the schedule holds every "when")."""
     return one_text_spec(
         texts,
-        send_rate=send_rate,
+        schedule=replace(schedule or Schedule(), send_rate=send_rate),
         options={"targeting": {}} if options is None else options,
         **kw,
     )
@@ -104,8 +107,7 @@ async def test_a_scheduled_start_in_utc_and_in_local_time(rig: Rig):
     assert (await rig.provider.get(campaign.id)).sent == 100
     local = make_spec(
         key="local",
-        schedule=Schedule(start=start, timezone="Europe/Paris"),
-        options={"targeting": {}, "local_time": True},
+        schedule=Schedule(start=start, timezone="Europe/Paris", recipient_local_time=True),
     )
     draft = await rig.provider.create(local)
     assert rig.campaigns[draft.id].body["when"] == {
@@ -196,6 +198,7 @@ async def test_what_batch_has_no_call_for_is_unsupported(rig: Rig):
         ({"options": {}}, "targeting"),
         ({"schedule": Schedule(window_start=time(9), window_end=time(17))}, "daily sending window"),
         ({"schedule": Schedule(end_date=START.date())}, "end date"),
+        ({"schedule": Schedule(respect_quiet_hours=True)}, "quiet hours"),
     ],
 )
 async def test_what_batch_cannot_carry_is_refused_with_a_reason(rig: Rig, kw, words):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -172,6 +173,17 @@ async def test_overrides_escapes_and_latin1_reach_the_sandbox(rig, env):
     assert batch.bodies == ['Ça "coûte" 5£\nmerci', "plain"]
     assert batch.senders == ["Shop", ""]
     assert batch.source_ids == ["A1", ""]
+
+
+async def test_flash_and_the_accounts_default_sender_reach_the_sandbox(rig):
+    sent = await rig.provider.send(spec(2, options={"flash": True}))
+    batch = rig.sandbox.batches[int(sent.id)]
+    assert batch.msg_class == "0" and batch.senders == ["", ""]
+    account = replace(rig.provider.account, options={"sender": "Shop"})
+    provider = BulkSmsProvider(account, rig.provider.transport)
+    normal = await provider.send(spec(2, key="campaign-9"))
+    batch = rig.sandbox.batches[int(normal.id)]
+    assert batch.msg_class == "2" and batch.senders == ["Shop", "Shop"]
 
 
 async def test_text_outside_latin1_goes_as_16bit_hex(rig):

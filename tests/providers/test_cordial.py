@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -153,6 +154,21 @@ async def test_cancel_and_what_a_cancelled_message_refuses(rig: Rig):
         assert caught.value.provider_message
 
 
+async def test_a_start_in_each_contacts_local_time_goes_as_contact_tz(rig: Rig):
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2026, 3, 2, 18, 30, tzinfo=paris)
+    local = Schedule(start=start, timezone="Europe/Paris", recipient_local_time=True)
+    campaign = await rig.provider.send(make_spec(schedule=local))
+    body = rig.messages[campaign.id].body
+    assert body["schedule"] == "2026-03-02T18:30:00+01:00"
+    assert body["scheduleType"] == "contactTZ"
+    assert campaign.status is S.SCHEDULED
+    one_moment = Schedule(start=start.astimezone(UTC), timezone="Europe/Paris")
+    plain = await rig.provider.send(make_spec(key="plain", schedule=one_moment))
+    body = rig.messages[plain.id].body
+    assert body["schedule"] == "2026-03-02T18:30:00+01:00" and "scheduleType" not in body
+
+
 async def test_pause_a_scheduled_message_is_refused(rig: Rig):
     campaign = await rig.provider.send(make_spec(schedule=Schedule(start=START + timedelta(1))))
     with pytest.raises(InvalidState):
@@ -209,7 +225,9 @@ async def test_rows_with_different_texts_are_refused_naming_the_row(rig: Rig):
     [
         ({"options": {}}, "audience_key"),
         ({"schedule": Schedule(window_start=time(9), window_end=time(17))}, "daily sending window"),
-        ({"send_rate": 1000}, "send rate"),
+        ({"schedule": Schedule(send_rate=1000)}, "send rate"),
+        ({"schedule": Schedule(respect_quiet_hours=True)}, "quiet hours"),
+        ({"schedule": Schedule(recipient_local_time=True)}, "local time without a start"),
         ({"schedule": Schedule(end_date=START.date() + timedelta(3))}, "end date"),
     ],
 )

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from app.domain.accounts import Account
 from app.domain.campaign import Action, CampaignStatus, check_action
 from app.domain.outcomes import OutcomeStatus
-from app.domain.schedule import Schedule
+from app.domain.schedule import Schedule, preview
 from app.providers.base import CampaignSpec, Recipient, map_issues_to_rows
 from app.providers.errors import (
     AuthError,
@@ -255,6 +255,52 @@ async def test_window_schedule_sends_only_inside_it(provider, env):
     assert (waiting.status, waiting.sent) == (S.SENDING, 10)
     env.clock.advance(2 * 86400)
     assert (await provider.get(batch.id)).status is S.COMPLETED
+
+
+async def test_the_preview_says_when_the_sandbox_sends_the_last_message(provider, env):
+    tokyo = ZoneInfo("Asia/Tokyo")  # no clock changes: the day of the test does not matter
+    now = env.clock.now()
+    day = now.astimezone(tokyo).date() + timedelta(days=1)
+    schedule = Schedule(
+        start=datetime.combine(day, time(8), tokyo),
+        window_start=time(9),
+        window_end=time(10),
+        timezone="Asia/Tokyo",
+    )
+    planned = preview(schedule, RocketComsProvider.capabilities, 60_000, now)
+    # 600 a minute (the sandbox's rate), an hour a day: 36,000 on the first day, the rest
+    # in the first 40 minutes of the next
+    assert [count for _, count in planned.counts if count] == [36_000, 24_000]
+    assert planned.last == datetime.combine(day + timedelta(days=1), time(9, 40), tokyo)
+    uk = [Recipient(i, i + 2, f"+447911{i:06d}", "Spring sale") for i in range(60_000)]
+    batch = await provider.send(spec_of(uk, schedule=schedule))
+    assert batch.raw["startTime"] == "00:00:00" and batch.raw["endTime"] == "01:00:00"
+    env.clock.advance((planned.last - now).total_seconds() - 1)
+    assert (await provider.get(batch.id)).status is S.SENDING
+    env.clock.advance(2)
+    assert (await provider.get(batch.id)).status is S.COMPLETED
+
+
+def test_the_end_date_keeps_the_last_days_window_east_of_utc():
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
+    schedule = Schedule(
+        start=datetime(2030, 1, 15, 8, 0, tzinfo=paris),
+        end_date=date(2030, 1, 20),
+        window_start=time(9, 0),
+        window_end=time(17, 0),
+        timezone="Europe/Paris",
+    )
+    # 09:00-17:00 Paris is 08:00-16:00 UTC: the 20th's window ends before the 20th does there
+    assert schedule_params(schedule, now)["endDate"] == "2030-01-20"
+    evening = replace(schedule, window_start=time(20), window_end=time(23, 30))
+    # 19:00-22:30 UTC on the 20th would end at 23:30 Paris on the 20th: still inside
+    assert schedule_params(evening, now)["endDate"] == "2030-01-20"
+    late = replace(schedule, window_start=time(22), window_end=time(23, 59))
+    # 21:00-22:59 UTC is 22:00-23:59 Paris: kept; no window ends the UTC day at 01:00 Paris
+    assert schedule_params(late, now)["endDate"] == "2030-01-20"
+    round_the_clock = replace(schedule, window_start=None, window_end=None)
+    assert schedule_params(round_the_clock, now)["endDate"] == "2030-01-19"
 
 
 # -- idempotency ------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ async def test_scheduled_campaign_starts_at_its_time(h: Harness) -> None:
 
 async def test_options_reach_the_wire(h: Harness) -> None:
     callback = {"url": "https://example.com/cb", "strategy": "OnChange"}
-    options = {"flash": True, "callback": callback}
+    options = {"flash": True, "message_callback": callback}
     spec = make_spec(numbers(3), sender="+447700900123", quiet=True, options=options)
     part = (await h.provider.send(spec)).raw["parts"][0]
     assert part["from"] == "447700900123"
