@@ -18,7 +18,3 @@ class FieldProblem:
     @property
     def is_error(self) -> bool:
         return self.severity is IssueSeverity.ERROR
-
-
-def errors(problems: list[FieldProblem]) -> list[FieldProblem]:
-    return [p for p in problems if p.is_error]

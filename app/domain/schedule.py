@@ -114,9 +114,6 @@ class Schedule:
             return None
         return self.window_start, self.window_end
 
-    def local_start(self) -> datetime | None:
-        return self.start.astimezone(self.zone) if self.start else None
-
 
 def describe(schedule: Schedule) -> str:
     """The schedule in words, with its time zone (for a summary before sending)."""

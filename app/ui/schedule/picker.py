@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QTime, QTimer, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QDate, QSize, QTime, QTimer, Signal
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -38,6 +39,7 @@ from app.domain.schedule import (
     Preview,
     Schedule,
     ScheduleField,
+    fixed_zone_plan,
     preview,
     send_rate_range,
     unsupported_reason,
@@ -59,6 +61,27 @@ _HELP = {
     F.QUIET_HOURS: "Hold messages during the recipients' quiet hours (23:00-08:00, 14:00-17:00)",
     F.SEND_RATE: "The most messages a minute the provider may send",
 }
+
+
+class WrappedLabel(QLabel):
+    """A wrapped sentence whose height follows the width it really has: a plain wrapped
+    QLabel asks for the height of a narrower guess and leaves a gap under short text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        width = self.width() if self.width() > 1 else super().sizeHint().width()
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()
 
 
 def _row(*widgets: QWidget, stretch: bool = True) -> QWidget:
@@ -133,12 +156,11 @@ class SchedulePicker(QWidget):
         self.rate_box.setValue(DEFAULT_RATE)
         self.rate_box.setSuffix(" a minute")
 
-        self.preview_label = QLabel()
-        self.preview_label.setWordWrap(True)
+        self.preview_label = WrappedLabel()
         self.chart = RateChart()
 
         self.problem_labels: dict[ScheduleField, QLabel] = {}
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         when = _row(
             self.now_button, self.at_button, self.start_date, self.start_time, self.start_zone
@@ -177,18 +199,15 @@ class SchedulePicker(QWidget):
         self.zone_box.zoneEdited.connect(self.refresh)
 
     def _add(self, form: QFormLayout, label: str, field: QWidget, where: ScheduleField) -> None:
-        problem = QLabel()
-        problem.setWordWrap(True)
-        problem.setVisible(False)
+        """A row for the field, and a row under it for its problems, hidden while none.
+        (A wrapped label in a row of its own gets the height its width needs; inside a
+        container it would be measured at another width and leave gaps.)"""
+        problem = WrappedLabel()
         problem.setAccessibleName(f"{where.label} problem")
         self.problem_labels[where] = problem
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(field)
-        layout.addWidget(problem)
-        form.addRow(label, column)
+        form.addRow(label, field)
+        form.addRow("", problem)
+        form.setRowVisible(problem, False)
 
     @staticmethod
     def _date_edit(day: date) -> QDateEdit:
@@ -356,7 +375,14 @@ class SchedulePicker(QWidget):
                 moment = moment or datetime.combine(day, time(12), ZoneInfo(chosen.timezone))
                 offset = f" ({offset_words(moment)})"
             label.setText(name + offset)
-        self.window_zone.setText(name)
+        window_text = name
+        caps = self._caps
+        if known and caps is not None and caps.window_zone and chosen.window is not None:
+            plan = fixed_zone_plan(chosen, caps.window_zone, self._now())
+            if plan.window is not None and caps.window_zone != chosen.timezone:
+                first, last = plan.window
+                window_text += f" (sent as {first:%H:%M}-{last:%H:%M} {caps.window_zone})"
+        self.window_zone.setText(window_text)
 
     def _show_problems(self) -> None:
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
@@ -369,7 +395,7 @@ class SchedulePicker(QWidget):
             by_field.setdefault(ScheduleField(problem.field), []).append(problem)
         for where, label in self.problem_labels.items():
             found = by_field.get(where, [])
-            label.setVisible(bool(found))
+            self._form.setRowVisible(label, bool(found))
             label.setText("\n".join(p.message for p in found))
             if found:
                 worst = IssueSeverity.ERROR if any(p.is_error for p in found) else found[0].severity

@@ -115,6 +115,7 @@ def test_a_window_across_midnight_previews_both_sides_of_it(qtbot, picker, emitt
     type_time(qtbot, picker.window_end, "0200")
     schedule = emitted[-1]
     assert schedule is not None and schedule.window == (time(20), time(2))
+    assert picker.window_zone.text() == "Europe/Paris (sent as 19:00-01:00 UTC)"
     # RocketCOMS takes a start day in UTC: the 23rd's 00:00-01:00 UTC (01:00-02:00 Paris)
     # would be before the start, so it begins on the 24th; a warning, not an error
     assert picker.problem_text(F.START) == (
@@ -126,6 +127,8 @@ def test_a_window_across_midnight_previews_both_sides_of_it(qtbot, picker, emitt
         "about 600 a minute."
     )
     counts = picker.chart.counts()
+    shown = picker.current_preview()
+    assert shown is not None and shown.counts == counts and shown.sent == 1_000_000
     assert picker.chart.isVisible() and picker.chart.bucket() is Bucket.DAY
     assert sum(count for _, count in counts) == 1_000_000
 
