@@ -59,7 +59,7 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     from app.sandbox.child import ChildSandbox, ChildSandboxTransport, sandbox_command
     from app.sandbox.inprocess import IN_PROCESS_URL
     from app.services.context import AppContext
-    from app.store.autosave import Autosave
+    from app.store.journal import Journals
     from app.store.settings import AppSettings, SettingsStore
 
     sandbox = ChildSandbox(sandbox_command())
@@ -79,7 +79,7 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     return AppContext(
         settings_store=store,
         settings=store.load(),
-        autosave=Autosave(),
+        journals=Journals(),
         accounts=[sandbox_account(key, IN_PROCESS_URL) for key in PROVIDERS],
         batch_settings=batch_settings,
         make_provider=lambda account: make_provider(account, transport),

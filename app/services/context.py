@@ -12,7 +12,7 @@ from app.domain.accounts import Account
 from app.domain.batch import BatchSettings
 from app.domain.campaign import Capabilities
 from app.providers.base import Provider
-from app.store.autosave import Autosave
+from app.store.journal import Journals
 from app.store.settings import AppSettings, SettingsStore
 
 
@@ -20,7 +20,7 @@ from app.store.settings import AppSettings, SettingsStore
 class AppContext:
     settings_store: SettingsStore
     settings: AppSettings
-    autosave: Autosave
+    journals: Journals  # the recovery journals, one per open document
     accounts: Sequence[Account]  # the built-in sandbox accounts first
     batch_settings: Callable[[AppSettings], BatchSettings]
     make_provider: Callable[[Account], Provider]

@@ -3,21 +3,33 @@
 Qt-free. A load is a chunked job on the injected :class:`~app.services.jobs.Runner`; the
 window renders what the signals say (the rows to show, the progress, the title) and asks the
 operator before it calls anything that would drop unsaved changes.
+
+The document holds its recovery :class:`~app.store.journal.Journal` from the moment it is
+opened (or begun empty) until it closes. It drops a journal only when the edits in it are
+saved or the operator dropped them: the window asks before opening another file, starting
+a new batch or closing with unsaved changes, so every call that replaces the journal comes
+after that question.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from psygnal import Signal
 
 from app.domain.batch import Batch, BatchLoader, save_batch
 from app.domain.csvfile import CsvFileError, CsvLayout
+from app.domain.wording import counted
 from app.services.context import AppContext
 from app.services.jobs import Job, Runner, Steps
-from app.store.autosave import Op, RestoreError, Session, SessionHeader, replay
+from app.store.autosave import Op, RestoreError, replay
+from app.store.journal import FileStamp, Journal, RecoverableJournal
+
+log = logging.getLogger(__name__)
 
 #: Bytes of the file read per loading step: about a hundred rows, ten milliseconds of work.
 LOAD_BLOCK_BYTES = 16 * 1024
@@ -35,6 +47,16 @@ SAVE_FORMATS: dict[str, tuple[str, str, str] | None] = {
     "CSV for Excel: UTF-8 with BOM, semicolon (*.csv)": ("utf-8-sig", ";", "\r\n"),
     "Tab-separated, UTF-8 (*.tsv *.txt)": ("utf-8", "\t", "\n"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Restoring:
+    """A load that restores a journal: its edits are replayed once the file is in."""
+
+    journal: Journal
+    ops: list[Op]
+    untitled: bool  # the edits go to a new untitled batch, not back to the file
+    done: Callable[[], None]
 
 
 class Document:
@@ -68,7 +90,10 @@ class Document:
         self.restored = False  # recovered edits not saved yet
         self.clean = True  # the undo history is at its saved state
         self._pending_ops: list[Op] = []
-        self._journal_started = False
+        # None until the first edit of the document the window starts with, or when the
+        # journal could not be begun (then the next flush tries again)
+        self.journal: Journal | None = None
+        self._stamp: FileStamp | None = None  # the file as it was read, for that late begin
         self._load: Job | None = None
         self.loading_name = ""  # the file being loaded
         self._previous: tuple[Batch, Path | None] | None = None  # kept while a file loads
@@ -112,10 +137,16 @@ class Document:
     # -- new, open, load --------------------------------------------------------------------
     def new(self) -> None:
         self._replace(self.new_batch(), None)
-        self._begin_journal()
+        self._begin_journal(None)
 
-    def open(self, path: Path, restore: Session | None = None) -> None:
+    def open(self, path: Path) -> None:
         """Load ``path`` a slice at a time; a file that cannot be used changes nothing."""
+        # Taken before the load: a change made to the file while it loads is noticed.
+        self._start_load(path, FileStamp.of(path), None)
+
+    def _start_load(
+        self, path: Path, stamp: FileStamp | None, restoring: _Restoring | None
+    ) -> None:
         try:
             loader = BatchLoader(
                 path,
@@ -124,6 +155,7 @@ class Document:
             )
         except (CsvFileError, OSError) as error:
             self._cannot_open(path, error)
+            self._restore_failed(restoring)
             return
         self._previous = (self.batch, self.path)
         self._shown_at = 0.0
@@ -131,11 +163,11 @@ class Document:
         self.load_started.emit(path.name)
         self._load = self.runner.start(
             _load_steps(loader),
-            lambda batch: self._loaded(path, batch, restore),
+            lambda batch: self._loaded(path, batch, stamp, restoring),
             progress=lambda done, total: self._loading(loader, done, total),
-            failed=lambda error: self._load_failed(path, error),
-            cancelled=lambda: self._load_stopped("Loading cancelled"),
-            crashed=lambda: self._load_stopped("Loading stopped by an internal error"),
+            failed=lambda error: self._load_failed(path, error, restoring),
+            cancelled=lambda: self._load_stopped("Loading cancelled", restoring),
+            crashed=lambda: self._load_stopped("Loading stopped by an internal error", restoring),
             expected=(CsvFileError, OSError),
             budget_ms=LOAD_BUDGET_MS,
         )
@@ -165,27 +197,37 @@ class Document:
             self.batch = batch
             self.shown.emit(batch)
 
-    def _loaded(self, path: Path, batch: Batch, restore: Session | None) -> None:
+    def _loaded(
+        self, path: Path, batch: Batch, stamp: FileStamp | None, restoring: _Restoring | None
+    ) -> None:
+        if restoring is not None and not self._replayed(batch, restoring):
+            self._put_back_previous("")
+            restoring.done()
+            return
         self._load = None
         self._previous = None
         self.batch = batch
-        self.path = path
+        self.path = None if restoring is not None and restoring.untitled else path
         self.restored = False
         self.opened.emit(batch, f"Opened {path.name}: {len(batch):,} rows")
-        if restore is not None:
-            self._apply_recovered(restore)
+        if restoring is None:
+            self._begin_journal(stamp)
+            self.context.settings.add_recent(path)
+            self.context.save_settings()
         else:
-            self._begin_journal()
-        self.context.settings.add_recent(path)
-        self.context.save_settings()
+            self._take_over(restoring.journal, len(restoring.ops))
         self.changed.emit()
+        if restoring is not None:
+            restoring.done()
 
-    def _load_failed(self, path: Path, error: Exception) -> None:
+    def _load_failed(self, path: Path, error: Exception, restoring: _Restoring | None) -> None:
         self._put_back_previous("")
         self._cannot_open(path, error)
+        self._restore_failed(restoring)
 
-    def _load_stopped(self, why: str) -> None:
+    def _load_stopped(self, why: str, restoring: _Restoring | None) -> None:
         self._put_back_previous(f"{why}; nothing was changed.")
+        self._restore_failed(restoring)
 
     def _put_back_previous(self, message: str) -> None:
         self._load = None
@@ -212,22 +254,36 @@ class Document:
     # -- saving -----------------------------------------------------------------------------
     def save_to(self, path: Path, dialect: tuple[str, str, str] | None = None) -> bool:
         """Write the batch to ``path`` atomically, in its own format or in ``dialect``
-        (encoding, delimiter, newline)."""
+        (encoding, delimiter, newline); the journal then starts afresh on the saved file."""
         batch = self.batch
         kept = batch.layout
         if dialect is not None:
             batch.layout = _with_dialect(kept, batch.extra_columns, dialect)
+        self.flush_journal()  # a kill during the save finds every edit in the journal
+        journal = self.journal
+        written = False
         try:
-            save_batch(batch, path)
+            if journal is None:
+                save_batch(batch, path)
+            else:
+                with journal.saving(path, batch.layout, batch.extra_columns):
+                    save_batch(batch, path)
+                    written = True
         except (CsvFileError, OSError) as error:
-            batch.layout = kept
-            reason = str(error) if isinstance(error, CsvFileError) else error.strerror
-            self.refused.emit("Cannot save", f"{path.name} was not saved.\n\n{reason}")
-            return False
+            if not written:
+                batch.layout = kept
+                reason = str(error) if isinstance(error, CsvFileError) else error.strerror
+                self.refused.emit("Cannot save", f"{path.name} was not saved.\n\n{reason}")
+                return False
+            # The file is saved but the journal could not start afresh on it: its edits
+            # must not be applied to the saved file after a crash, so begin a new one.
+            self.path = path
+            self._begin_journal(None)
         self.path = path
         self.restored = False
         self.clean = True
-        self._begin_journal()
+        self._pending_ops.clear()
+        self._stamp = FileStamp.of(path)
         self.context.settings.add_recent(path)
         self.context.save_settings()
         self.said.emit(f"Saved {path.name}")
@@ -239,79 +295,150 @@ class Document:
         """Keep an edit for the next flush of the recovery journal."""
         self._pending_ops.append(op)
 
-    def _begin_journal(self) -> None:
-        batch = self.batch
-        header = SessionHeader.for_file(self.path, batch.layout, batch.extra_columns)
+    def _begin_journal(self, stamp: FileStamp | None) -> None:
+        """Begin the journal of the document now open (``stamp``: its file as it was read),
+        then drop the one before, whose edits were saved or dropped."""
+        old, self.journal = self.journal, None
+        self._stamp = stamp
         self._pending_ops.clear()
-        self.context.autosave.begin(header)
-        self._journal_started = True
+        self._start_journal()
+        if old is not None:
+            _drop(old)
+
+    def _start_journal(self) -> bool:
+        batch = self.batch
+        try:
+            self.journal = self.context.journals.begin(
+                self.path, batch.layout, batch.extra_columns, stamp=self._stamp
+            )
+        except OSError as error:
+            self.said.emit(
+                f"Autosave is off: the recovery journal cannot be written ({_why(error)})"
+            )
+            return False
+        return True
 
     def _autosave_tick(self) -> None:
         self.flush_journal()
         self._autosave = self.runner.later(AUTOSAVE_INTERVAL_MS, self._autosave_tick)
 
     def flush_journal(self) -> None:
-        """Write the edits made since the last flush to the recovery journal."""
+        """Write the edits made since the last flush to the recovery journal; when the disk
+        refuses, they are kept for the next flush."""
         if not self._pending_ops:
             return
-        if not self._journal_started:
-            ops = list(self._pending_ops)
-            header = SessionHeader.for_file(None, None, self.batch.extra_columns)
-            self.context.autosave.begin(header)
-            self._journal_started = True
-            self._pending_ops[:] = ops
+        if self.journal is None and not self._start_journal():
+            return
+        assert self.journal is not None
         try:
-            self.context.autosave.append(self._pending_ops)
+            self.journal.append(self._pending_ops)
         except OSError as error:
-            self.said.emit(f"Autosave failed: {error.strerror}")
+            self.said.emit(f"Autosave failed: {_why(error)}; your edits are kept in memory")
             return
         self._pending_ops.clear()
 
-    def pending_recovery(self) -> Session | None:
-        return self.context.autosave.pending()
-
-    def discard_recovery(self) -> None:
-        self.context.autosave.discard()
-
-    def restore(self, session: Session) -> None:
+    def recover(self) -> list[RecoverableJournal]:
+        """The journals that windows now gone left with unsaved edits, oldest first (claimed
+        by this window until each is restored, discarded or released)."""
         try:
-            base = session.header.check_base()
-        except RestoreError as error:
-            self.refused.emit("Cannot restore", str(error))
+            return self.context.journals.recover()
+        except OSError as error:
+            self.said.emit(
+                f"Unsaved edits of an earlier session cannot be looked for: {_why(error)}"
+            )
+            return []
+
+    def restore(
+        self,
+        recovered: RecoverableJournal,
+        *,
+        untitled: bool = False,
+        done: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Take ``recovered`` over: load its file (or start its new batch), replay its edits
+        and carry on journalling after them. ``untitled``: the edits go to a new untitled
+        batch (made from the file as it is now) rather than back to the file. ``done`` is
+        called when the restore succeeded or failed; on failure the journal is kept for the
+        next start and the operator is told why."""
+        try:
+            journal = recovered.restore()
+        except (RestoreError, OSError) as error:
+            self.refused.emit("Cannot restore", _why(error))
+            done()
             return
-        if base is not None:
-            self.open(base, restore=session)
+        restoring = _Restoring(journal, recovered.ops, untitled, done)
+        if recovered.base is not None:
+            self._start_load(recovered.base, None, restoring)
             return
         batch = Batch(
             self.context.batch_settings(self.context.settings),
-            session.header.layout,
-            session.header.extra_columns,
+            recovered.layout,
+            recovered.extra_columns,
         )
-        self._replace(batch, None)
-        self._apply_recovered(session)
+        if self._replayed(batch, restoring):
+            self.batch, self.path = batch, None
+            self._take_over(journal, len(recovered.ops))
+            self.changed.emit()
+        done()
 
-    def _apply_recovered(self, session: Session) -> None:
-        """Replay the journal on the freshly loaded batch; the journal itself carries on."""
+    def _replayed(self, batch: Batch, restoring: _Restoring) -> bool:
+        """Replay the journal on ``batch``; False (the journal kept, the operator told) when
+        its edits do not fit."""
         try:
-            replay(self.batch, session.ops)
+            replay(batch, restoring.ops)
         except (RestoreError, IndexError, ValueError, TypeError) as error:
-            self.refused.emit(
-                "Cannot restore", f"The unsaved changes could not be applied: {error}"
-            )
-            self._begin_journal()
-            return
-        self._journal_started = True
+            restoring.journal.close()
+            if isinstance(error, RestoreError):
+                reason = str(error)
+            else:  # the file was changed since, and no longer has the rows they edit
+                reason = "The unsaved changes could not be applied: they edit rows it has not."
+            self.refused.emit("Cannot restore", f"{reason}\n\n{_KEPT}")
+            return False
+        return True
+
+    def _restore_failed(self, restoring: _Restoring | None) -> None:
+        if restoring is not None:
+            restoring.journal.close()
+            self.said.emit(_KEPT)
+            restoring.done()
+
+    def _take_over(self, journal: Journal, edits: int) -> None:
+        """Make the restored ``journal`` this document's, and drop the one before."""
+        old, self.journal = self.journal, journal
+        self._pending_ops.clear()
+        if old is not None:
+            _drop(old)
         self.restored = True
         self.replaced.emit(self.batch)
-        self.said.emit(f"Restored {len(session.ops):,} unsaved changes")
-        self.changed.emit()
+        self.said.emit(f"Restored {counted(edits, 'unsaved change')}")
 
     def close(self) -> None:
-        """The window closes with nothing left to save: stop loading and autosaving, and drop
-        the journal."""
+        """The window closes with nothing left to save (saved, dropped by the operator, or
+        never changed): stop loading and autosaving, and delete the journal."""
         self.cancel_load()
         self._autosave.cancel()
-        self.context.autosave.discard()
+        if self.journal is not None:
+            _drop(self.journal)
+            self.journal = None
+
+
+_KEPT = "The unsaved changes are kept: they are offered again at the next start."
+
+
+def _drop(journal: Journal) -> None:
+    """Delete a journal whose edits were saved or dropped; one that cannot be deleted is
+    only left for the next start to offer (or remove, when it holds nothing)."""
+    try:
+        journal.discard()
+    except OSError as error:
+        log.warning("The recovery journal %s cannot be deleted: %s", journal.path, error)
+        journal.close()
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return str(error.strerror or error)
+    return str(error)
 
 
 def _load_steps(loader: BatchLoader) -> Steps:

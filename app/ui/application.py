@@ -43,10 +43,8 @@ async def _main(path: str | None, context: AppContext) -> None:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
-    if path:
-        window.files.open_file(Path(path))
-    else:
-        window.files.offer_restore()
+    # the edits a crash left behind are offered before the file replaces anything
+    window.files.start(Path(path) if path else None)
     await closed.wait()
     await context.aclose()
 

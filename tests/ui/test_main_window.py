@@ -395,7 +395,7 @@ def test_close_asks_about_unsaved_changes(loaded, qtbot):
         loaded.close()
         answer(loaded, QMessageBox.StandardButton.Discard)
     assert not loaded.isVisible()
-    assert loaded.context.autosave.pending() is None
+    assert loaded.context.journals.recover() == []
 
 
 def test_recent_files_reopen(loaded, csv_file, qtbot):

@@ -3,7 +3,7 @@ unsaved changes, and the offer to restore edits a crash left behind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.domain.wording import counted
 from app.services.document import SAVE_FORMATS, Document
+from app.store.journal import BaseState, RecoverableJournal
 from app.ui.widgets.dialogs import Button, Dialogs
 
 OPENABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
@@ -62,8 +63,11 @@ class DocumentFiles:
             return False
         return self.document.save_to(Path(name), SAVE_FORMATS.get(chosen))
 
-    def after_confirming(self, then: Callable[[], None]) -> None:
-        """Run ``then`` now, or after the operator saved or dropped the unsaved changes."""
+    def after_confirming(
+        self, then: Callable[[], None], otherwise: Callable[[], None] | None = None
+    ) -> None:
+        """Run ``then`` now, or after the operator saved or dropped the unsaved changes
+        (``otherwise`` when the operator cancelled, or the save did not go through)."""
         if self.document.loading:
             return
         if not self.document.modified:
@@ -74,11 +78,13 @@ class DocumentFiles:
         def save_then() -> None:
             if self.save():
                 then()
+            elif otherwise is not None:
+                otherwise()
 
         self.dialogs.ask(
             "Unsaved changes",
             f"Save the changes to {name}?",
-            {Button.Save: save_then, Button.Discard: then, Button.Cancel: None},
+            {Button.Save: save_then, Button.Discard: then, Button.Cancel: otherwise},
             default=Button.Save,
             details="If you don't save, your changes are lost.",
         )
@@ -100,25 +106,83 @@ class DocumentFiles:
             action.setStatusTip(name)
             action.triggered.connect(lambda _=False, p=path: self.open_file(p))
 
-    def offer_restore(self) -> None:
-        """Offer the edits a crash left behind, if any."""
-        session = self.document.pending_recovery()
-        if session is None:
+    # -- crash recovery ---------------------------------------------------------------------
+    def start(self, path: Path | None) -> None:
+        """What the app does first: offer, one after the other, the edits that windows now
+        gone left unsaved, then open ``path`` (the file the app was started with), if any."""
+        pending = iter(self.document.recover())
+        self._offer_next(pending, lambda: self.open_file(path) if path is not None else None)
+
+    def _offer_next(self, pending: Iterator[RecoverableJournal], then: Callable[[], None]) -> None:
+        found = next(pending, None)
+        if found is None:
+            then()
             return
-        base = session.header.base
-        name = Path(base).name if base else "a new batch"
-        count = len(session.ops)
-        self.dialogs.ask(
-            "Restore unsaved changes?",
-            f"Campaign Desk closed without saving {counted(count, 'change')} to {name}. "
-            f"Restore {'it' if count == 1 else 'them'}?",
-            {
-                Button.Yes: lambda: self.document.restore(session),
-                Button.Discard: self.document.discard_recovery,
-            },
-            default=Button.Yes,
-            labels={Button.Yes: "Restore"},
-        )
+        self._offer(found, lambda: self._offer_next(pending, then))
+
+    def _offer(self, found: RecoverableJournal, then: Callable[[], None]) -> None:
+        """Ask what to do with the edits of ``found``, do it, then ``then``. Later (also Esc)
+        leaves them for the next start."""
+
+        def restore(untitled: bool = False) -> Callable[[], None]:
+            def run() -> None:
+                self.after_confirming(
+                    lambda: self.document.restore(found, untitled=untitled, done=then),
+                    otherwise=later,
+                )
+
+            return run
+
+        def discard() -> None:
+            found.discard()
+            then()
+
+        def later() -> None:
+            found.release()
+            then()
+
+        name = found.base.name if found.base is not None else "a new batch"
+        lost = f"Campaign Desk closed without saving {counted(found.edits, 'change')} to {name}."
+        where = "" if found.base is None else f"The file: {found.base}"
+        if found.base_state is BaseState.GONE:
+            self.dialogs.ask(
+                "Unsaved changes to a file that is gone",
+                f"{lost} That file is gone, so they cannot be restored (never onto another "
+                "file). Keep them for later, or discard them?",
+                {Button.Discard: discard, Button.Cancel: later},
+                default=Button.Cancel,
+                labels={Button.Cancel: "Later"},
+                details=f"{where}\nPut the file back and start Campaign Desk again to restore.",
+            )
+        elif found.base_state is BaseState.CHANGED:
+            self.dialogs.ask(
+                "Restore unsaved changes?",
+                f"{lost} The file was changed on disk since. Restore them onto the file as it "
+                "is now, or into a new untitled batch made from it?",
+                {
+                    Button.Yes: restore(),
+                    Button.Open: restore(untitled=True),
+                    Button.Discard: discard,
+                    Button.Cancel: later,
+                },
+                default=Button.Open,
+                labels={
+                    Button.Yes: "Restore onto File",
+                    Button.Open: "Restore as New",
+                    Button.Cancel: "Later",
+                },
+                details=f"{where}\nRestored onto the file, the changes replace what they "
+                "edited in it; as new, the file stays as it is until you save.",
+            )
+        else:
+            self.dialogs.ask(
+                "Restore unsaved changes?",
+                f"{lost} Restore {'it' if found.edits == 1 else 'them'}?",
+                {Button.Yes: restore(), Button.Discard: discard, Button.Cancel: later},
+                default=Button.Yes,
+                labels={Button.Yes: "Restore", Button.Cancel: "Later"},
+                details=where or "Later keeps them to be offered at the next start.",
+            )
 
 
 def dropped_file(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> Path | None:
