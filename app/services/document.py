@@ -391,7 +391,10 @@ class Document:
             if isinstance(error, RestoreError):
                 reason = str(error)
             else:  # the file was changed since, and no longer has the rows they edit
-                reason = "The unsaved changes could not be applied: they edit rows it has not."
+                reason = (
+                    "The unsaved changes could not be applied: they edit rows that the file "
+                    "no longer has."
+                )
             self.refused.emit("Cannot restore", f"{reason}\n\n{_KEPT}")
             return False
         return True

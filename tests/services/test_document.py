@@ -12,7 +12,7 @@ from app.domain.batch import RowData
 from app.main import build_context
 from app.services.document import Document
 from app.store.autosave import insert_op, set_message_op
-from app.store.journal import JOURNAL_SUFFIX, Journals
+from app.store.journal import JOURNAL_SUFFIX, BaseState, Journals
 from app.ui.widgets.jobs import QtRunner
 from tests.ui.conftest import write_csv
 
@@ -170,3 +170,19 @@ def test_a_new_batch_journal_is_restored_and_journalled_on(document, journals, q
     (again,) = journals.recover()
     assert again.edits == 2
     again.release()
+
+
+def test_a_file_changed_while_it_loads_is_noticed_after_a_crash(
+    document, journals, tmp_path, qtbot
+):
+    path = write_csv(tmp_path / "spring.csv", ROWS * 20_000)
+    document.open(path)
+    assert document.loading
+    write_csv(tmp_path / "new.csv", ROWS).replace(path)  # saved by another program meanwhile
+    qtbot.waitUntil(lambda: not document.loading, timeout=20_000)
+    document.record(set_message_op(0, "typed"))
+    document.flush_journal()
+    document.journal.close()
+    (found,) = journals.recover()
+    assert found.base_state is BaseState.CHANGED
+    found.release()
