@@ -267,3 +267,15 @@ def test_a_file_that_cannot_be_loaded_any_more_keeps_the_journal(crashed, spring
     (kept,) = again.context.journals.recover()
     assert kept.edits == 3
     kept.release()
+
+
+def test_closing_the_offer_counts_as_later(crashed, make_window, tmp_path, qtbot):
+    other = write_csv(tmp_path / "other.csv", [("+447400123459", "Other", "Ava")])
+    again = make_window()
+    again.files.start(other)
+    with qtbot.waitSignal(again.loaded, timeout=20_000):
+        again.dialogs.last.close()  # from its title bar: no button answers
+    assert again.path == other
+    (kept,) = again.context.journals.recover()
+    assert kept.edits == 3
+    kept.release()

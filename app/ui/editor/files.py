@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
@@ -121,17 +122,23 @@ class DocumentFiles:
         self._offer(found, lambda: self._offer_next(pending, then))
 
     def _offer(self, found: RecoverableJournal, then: Callable[[], None]) -> None:
-        """Ask what to do with the edits of ``found``, do it, then ``then``. Later (also Esc)
-        leaves them for the next start."""
+        """Ask what to do with the edits of ``found``, do it, then ``then``. Later (also Esc,
+        or closing the box) leaves them for the next start."""
+        settled = False
 
-        def restore(untitled: bool = False) -> Callable[[], None]:
+        def answer(action: Callable[[], None]) -> Callable[[], None]:
             def run() -> None:
-                self.after_confirming(
-                    lambda: self.document.restore(found, untitled=untitled, done=then),
-                    otherwise=later,
-                )
+                nonlocal settled
+                settled = True
+                action()
 
             return run
+
+        def restore(untitled: bool = False) -> Callable[[], None]:
+            return lambda: self.after_confirming(
+                lambda: self.document.restore(found, untitled=untitled, done=then),
+                otherwise=later,
+            )
 
         def discard() -> None:
             found.discard()
@@ -143,46 +150,45 @@ class DocumentFiles:
 
         name = found.base.name if found.base is not None else "a new batch"
         lost = f"Campaign Desk closed without saving {counted(found.edits, 'change')} to {name}."
-        where = "" if found.base is None else f"The file: {found.base}"
+        where = f"The file: {found.base}\n" if found.base is not None else ""
+        title = "Restore unsaved changes?"
+        labels = {Button.Yes: "Restore", Button.Cancel: "Later"}
+        answers = {Button.Yes: restore(), Button.Discard: discard, Button.Cancel: later}
+        default = Button.Yes
+        text = f"{lost} Restore {'it' if found.edits == 1 else 'them'}?"
+        details = f"{where}Later keeps them, to be offered at the next start."
         if found.base_state is BaseState.GONE:
-            self.dialogs.ask(
-                "Unsaved changes to a file that is gone",
-                f"{lost} That file is gone, so they cannot be restored (never onto another "
-                "file). Keep them for later, or discard them?",
-                {Button.Discard: discard, Button.Cancel: later},
-                default=Button.Cancel,
-                labels={Button.Cancel: "Later"},
-                details=f"{where}\nPut the file back and start Campaign Desk again to restore.",
+            title = "Unsaved changes to a file that is gone"
+            text = (
+                f"{lost} That file is gone, and they are never applied to another one. "
+                "Keep them for later, or discard them?"
             )
+            del answers[Button.Yes], labels[Button.Yes]
+            default = Button.Cancel
+            details = f"{where}Put the file back, then start Campaign Desk again to restore."
         elif found.base_state is BaseState.CHANGED:
-            self.dialogs.ask(
-                "Restore unsaved changes?",
+            text = (
                 f"{lost} The file was changed on disk since. Restore them onto the file as it "
-                "is now, or into a new untitled batch made from it?",
-                {
-                    Button.Yes: restore(),
-                    Button.Open: restore(untitled=True),
-                    Button.Discard: discard,
-                    Button.Cancel: later,
-                },
-                default=Button.Open,
-                labels={
-                    Button.Yes: "Restore onto File",
-                    Button.Open: "Restore as New",
-                    Button.Cancel: "Later",
-                },
-                details=f"{where}\nRestored onto the file, the changes replace what they "
-                "edited in it; as new, the file stays as it is until you save.",
+                "is now, or into a new untitled batch made from it?"
             )
-        else:
-            self.dialogs.ask(
-                "Restore unsaved changes?",
-                f"{lost} Restore {'it' if found.edits == 1 else 'them'}?",
-                {Button.Yes: restore(), Button.Discard: discard, Button.Cancel: later},
-                default=Button.Yes,
-                labels={Button.Yes: "Restore", Button.Cancel: "Later"},
-                details=where or "Later keeps them to be offered at the next start.",
+            answers = {Button.Yes: restore(), Button.Open: restore(untitled=True), **answers}
+            labels = {**labels, Button.Yes: "Restore onto File", Button.Open: "Restore as New"}
+            default = Button.Open
+            details = (
+                f"{where}Onto the file, saving replaces it; as new, it stays as it is now "
+                "unless you save over it."
             )
+        box = self.dialogs.ask(
+            title,
+            text,
+            {button: answer(action) for button, action in answers.items()},
+            default=default,
+            labels=labels,
+            details=details,
+        )
+        # Closed from its title bar, a box answers nothing: take that as Later, once the
+        # click that may have closed it (it comes after or before, by Qt version) is in.
+        box.finished.connect(lambda _: QTimer.singleShot(0, box, lambda: settled or later()))
 
 
 def dropped_file(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> Path | None:
