@@ -22,6 +22,7 @@ cancelled"). There is no call that lists batches either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
@@ -382,6 +383,11 @@ class BulkSmsProvider(Provider):
             failed=counts[OutcomeStatus.FAILED],
             pending=counts[OutcomeStatus.PENDING],
         )
+
+    async def check_access(self) -> None:
+        """A report on batch 1: BulkSMS checks the credentials (23) before the batch (24)."""
+        with contextlib.suppress(NotFound):
+            await self._report("1", ())
 
     async def list(self) -> list[RemoteCampaign]:
         raise Unsupported(
