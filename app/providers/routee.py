@@ -232,7 +232,7 @@ class RouteeProvider(Provider):
         response = await self.transport.request(
             "POST",
             self.url("/oauth/token"),
-            provider=self.name,
+            provider=self.capabilities.display_name,
             auth=httpx.BasicAuth(
                 creds.get("application_id", ""), creds.get("application_secret", "")
             ),
@@ -273,7 +273,7 @@ class RouteeProvider(Provider):
             response = await self.transport.request(
                 method,
                 self.url(path),
-                provider=self.name,
+                provider=self.capabilities.display_name,
                 idempotent=idempotent,
                 headers={"Authorization": f"Bearer {token}"},
                 json=body,

@@ -14,8 +14,10 @@ from tests.services.rig import Desk, ManualClock, now_utc, open_desk
 
 @pytest.fixture
 def env() -> SandboxEnv:
-    # Real time, frozen: the adapters read the real clock for "now" in a few places.
-    return SandboxEnv(clock=SandboxClock(now_utc(), frozen=True))
+    # Real time, frozen: the adapters read the real clock for "now" in a few places. Small
+    # audiences: what the tests count does not need a thousand simulated contacts.
+    settings = {"cordial.audiences": {"all-sms": 40}, "batch.profiles": 40}
+    return SandboxEnv(clock=SandboxClock(now_utc(), frozen=True), settings=settings)
 
 
 @pytest.fixture
