@@ -498,14 +498,21 @@ class CampaignService:
         none per recipient."""
         record = self._require(campaign_id)
         account = self._account(record)
-        if record.provider_id is None or self.capabilities(account.provider).audience_based:
+        if record.provider_id is None:
             return 0
+        seq = 0
+        if not self.capabilities(account.provider).audience_based:
+            seq = await self._read_outcomes(record.id, record.provider_id, account)
+        self._store(replace(self._require(campaign_id), outcomes_synced=self._clock.now()))
+        return seq
+
+    async def _read_outcomes(self, campaign_id: int, provider_id: str, account: Account) -> int:
         provider = self._providers.provider(account)
         self._outcomes.clear(campaign_id)
         seq = 0
         chunk = []
         try:
-            async for outcome in provider.outcomes(record.provider_id):
+            async for outcome in provider.outcomes(provider_id):
                 chunk.append(outcome)
                 if len(chunk) >= OUTCOME_CHUNK:
                     seq = self._outcomes.add(campaign_id, seq, chunk)
@@ -516,7 +523,6 @@ class CampaignService:
         seq = self._outcomes.add(campaign_id, seq, chunk)
         for _ in self._outcomes.join_rows_steps(campaign_id):
             await asyncio.sleep(0)
-        self._store(replace(self._require(campaign_id), outcomes_synced=self._clock.now()))
         return seq
 
     # -- the journal ---------------------------------------------------------------------------

@@ -47,9 +47,10 @@ class ManualClock:
     def monotonic(self) -> float:
         return self._mono
 
-    def advance(self, seconds: float) -> None:
+    def advance(self, seconds: float, *, sandbox_too: bool = True) -> None:
+        """Move on; ``sandbox_too=False`` leaves the sandbox behind (a provider that stalled)."""
         self._move(seconds)
-        if self.sandbox is not None:
+        if self.sandbox is not None and sandbox_too:
             self.sandbox.advance(seconds)
 
     async def sleep(self, seconds: float) -> None:
