@@ -52,9 +52,9 @@ class IntentJournal:
         *,
         now: datetime | None = None,
     ) -> Intent:
-        """Journal an intent and commit it, before the provider is asked."""
+        """Journal an intent and commit it to disk, before the provider is asked."""
         created = now or utc_now()
-        with self.db.transaction() as c:
+        with self.db.durable_transaction() as c:
             cursor = c.execute(
                 "INSERT INTO intents (campaign_id, action, idempotency_key, previous_status,"
                 " provider_id, created) VALUES (?, ?, ?, ?, ?, ?)",

@@ -57,7 +57,7 @@ class Watch:
         async def held(message: Any) -> None:
             if message["type"] == "http.response.start" and self.hold_answers:
                 self.processed.set()
-                await asyncio.sleep(2)  # the client is killed meanwhile
+                await asyncio.sleep(1)  # the client is killed meanwhile
             await send(message)
 
         try:
@@ -105,7 +105,7 @@ async def test_a_killed_send_is_sent_exactly_once_after_the_restart(
 
     env = SandboxEnv(clock=SandboxClock(now_utc(), frozen=True))
     if not held:  # the sandbox's own latency widens the window before processing
-        env.faults.update({"latency": 1.5, "only": f"/{provider}"})
+        env.faults.update({"latency": 0.8, "only": f"/{provider}"})
     sandbox = loopback_sandbox(env, wrap=wrap)
     (watch,) = watches
     path = tmp_path / "campaigns.sqlite3"
