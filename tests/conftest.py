@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
@@ -92,11 +93,15 @@ def loopback_sandbox() -> Iterator[Callable[..., LoopbackSandbox]]:
     started: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(
-        env: SandboxEnv | None = None, providers: Iterable[str] | None = None
+        env: SandboxEnv | None = None,
+        providers: Iterable[str] | None = None,
+        wrap: Callable[[Any], Any] | None = None,
     ) -> LoopbackSandbox:
+        """``wrap`` puts an ASGI middleware of the test's own around the sandbox."""
         env = env or SandboxEnv(clock=SandboxClock(frozen=True))
+        app = build_sandbox(env, providers)
         config = uvicorn.Config(
-            build_sandbox(env, providers),
+            wrap(app) if wrap else app,
             host="127.0.0.1",
             port=0,
             log_level="critical",

@@ -177,6 +177,17 @@ class Provider(ABC):
     async def delete(self, campaign_id: str) -> None:
         raise self.unsupported("delete")
 
+    async def find(self, spec: CampaignSpec) -> RemoteCampaign | None:
+        """The campaign an earlier create or send of ``spec`` made (same idempotency key), or
+        None when the provider has none: how a send whose answer was lost is checked without
+        sending again. Raises :class:`Unsupported` where the provider cannot be asked."""
+        raise self.unsupported("look-up by idempotency key")
+
+    async def check_access(self) -> None:
+        """One cheap authenticated call ("test connection"); raises :class:`AuthError` when
+        the credentials are refused."""
+        await self.list()
+
     @abstractmethod
     async def get(self, campaign_id: str) -> RemoteCampaign: ...
 

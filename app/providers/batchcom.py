@@ -245,6 +245,12 @@ class BatchProvider(Provider):
                 return found
             params = {"limit": str(PAGE_LIMIT), "from": str(data["next_from"])}
 
+    async def find(self, spec: CampaignSpec) -> RemoteCampaign | None:
+        return await self._find(spec)
+
+    async def check_access(self) -> None:
+        await self._call("GET", "/orchestrations/list", "list the campaigns", params={"limit": "1"})
+
     # -- helpers -------------------------------------------------------------------------------
     async def _create(self, spec: CampaignSpec, body: dict[str, Any]) -> RemoteCampaign:
         async def attempt() -> RemoteCampaign:
@@ -399,9 +405,12 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
     if status == 429:
         cls = RateLimited
     code = f" (error {number})" if number is not None else ""
+    sentence = could_not("Batch", doing, message + code)
+    if cls is AuthError:
+        sentence = f"Batch refused the REST API key or project key of this account: {message}."
     raise error_for(
         cls,
-        could_not("Batch", doing, message + code),
+        sentence,
         response,
         provider=PROVIDER,
         code=name,

@@ -22,6 +22,7 @@ cancelled"). There is no call that lists batches either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
@@ -51,6 +52,7 @@ from app.providers.errors import (
 from app.providers.issues import ProviderIssue
 
 PROVIDER = "bulksms"
+DISPLAY = "BulkSMS"  # how the transport's sentences name it
 SEND_PATH = "/submission/send_batch/1/1.0"
 REPORT_PATH = "/status_reports/get_report/2/2.0"
 #: PROVIDERS.md: "max 30,000 messages" (one page version says 50,000: the lower one is safe).
@@ -266,7 +268,7 @@ def upstream_retry(response: httpx.Response) -> bool | int:
 class BulkSmsProvider(Provider):
     capabilities: ClassVar[Capabilities] = Capabilities(
         provider=PROVIDER,
-        display_name="BulkSMS",
+        display_name=DISPLAY,
         actions={
             # test_always_succeed: basic validation only (credentials and batch data format)
             Action.VALIDATE: frozenset({S.DRAFT, S.INVALID, S.READY}),
@@ -406,6 +408,11 @@ class BulkSmsProvider(Provider):
             pending=counts[OutcomeStatus.PENDING],
         )
 
+    async def check_access(self) -> None:
+        """A report on batch 1: BulkSMS checks the credentials (23) before the batch (24)."""
+        with contextlib.suppress(NotFound):
+            await self._report("1", ())
+
     async def list(self) -> list[RemoteCampaign]:
         raise Unsupported(
             "BulkSMS EAPI cannot list batches; campaigns are followed by their batch ids.",
@@ -539,7 +546,7 @@ class BulkSmsProvider(Provider):
         response = await self.transport.request(
             "POST",
             self.url(SEND_PATH),
-            provider=PROVIDER,
+            provider=DISPLAY,
             idempotent=True,  # stop_dup_id de-duplicates a submission; a test run sends nothing
             transient=upstream_retry,
             body=body,
@@ -552,7 +559,7 @@ class BulkSmsProvider(Provider):
         if optional:
             params.append(("optional_fields", ",".join(optional)))
         response = await self.transport.request(
-            "GET", self.url(REPORT_PATH), provider=PROVIDER, params=params
+            "GET", self.url(REPORT_PATH), provider=DISPLAY, params=params
         )
         reply = self._reply(response)
         if reply.code == "24":  # the request holds nothing but a well-formed batch id

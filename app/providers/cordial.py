@@ -276,6 +276,14 @@ class CordialProvider(Provider):
     async def list(self) -> list[RemoteCampaign]:
         return await self._list({"sort_by": "ct", "sort_dir": "desc"})
 
+    async def find(self, spec: CampaignSpec) -> RemoteCampaign | None:
+        return await self._find(spec)
+
+    async def check_access(self) -> None:
+        await self._call(
+            "GET", "/batchmessages", "list batch messages", params={"page": "1", "per_page": "1"}
+        )
+
     # -- helpers ---------------------------------------------------------------------------------
     async def _create(self, spec: CampaignSpec, body: dict[str, Any]) -> RemoteCampaign:
         async def attempt() -> RemoteCampaign:
@@ -450,6 +458,13 @@ def raise_error(response: httpx.Response, doing: str, *, idempotent: bool) -> No
     key, message = _error_fields(response)
     cls = RateLimited if status == 429 else error_class(key, status, ERRORS, STATUS_CLASSES)
     sentence = could_not("Cordial", doing, message)
+    if cls is AuthError and status == 401:
+        sentence = f"Cordial refused the API key of this account ({message}): check the key."
+    elif cls is AuthError:
+        sentence = (
+            f"Cordial does not let this API key {doing} ({message}): give the key that "
+            "permission in Cordial, and allow it from this computer's IP address."
+        )
     if key in HINTS:
         sentence += " " + HINTS[key]
     raise error_for(

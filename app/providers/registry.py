@@ -25,6 +25,8 @@ class ProviderEntry:
     credential_fields: tuple[str, ...]
     #: account options the built-in sandbox account needs to work out of the box
     sandbox_options: tuple[tuple[str, str], ...] = ()
+    #: the ``account.options`` the adapter reads (an account form offers them)
+    option_fields: tuple[str, ...] = ()
 
 
 #: The default sender of the built-in sandbox accounts whose provider takes one.
@@ -39,6 +41,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
             "app.providers.rocketcoms:RocketComsProvider",
             "/rocketcoms",
             ("api_key", "api_secret"),
+            option_fields=("campaign_id",),
         ),
         ProviderEntry(
             "routee",
@@ -55,6 +58,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
             "app.providers.bulksms:BulkSmsProvider",
             "/bulksms",
             ("username", "password"),
+            option_fields=("timezone",),
         ),
         ProviderEntry(
             "cordial",
@@ -64,6 +68,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
             ("api_key",),
             # the audience the Cordial sandbox knows by default (app/sandbox/cordial.py)
             (("audience_key", "all-sms"),),
+            option_fields=("audience_key", "channel", "transport_id"),
         ),
         ProviderEntry(
             "batch",

@@ -113,7 +113,7 @@ HTTP_ERRORS: Mapping[int, type[ProviderError]] = {
 }
 
 _SENTENCES: Mapping[type[ProviderError], str] = {
-    AuthError: "RocketCOMS refused this account's credentials or permissions",
+    AuthError: "RocketCOMS refused the API key or API secret of this account",
     ValidationError: "RocketCOMS rejected the request",
     NotFound: "RocketCOMS has no such batch",
     Conflict: "RocketCOMS reported a conflict",
@@ -194,6 +194,12 @@ class RocketComsProvider(Provider):
 
     async def list(self) -> list[RemoteCampaign]:
         return [self._campaign(row) async for row in self._batches()]
+
+    async def find(self, spec: CampaignSpec) -> RemoteCampaign | None:
+        return await self._find(external_id_for(spec))
+
+    async def check_access(self) -> None:
+        await self._call("GET", "/v1/batches", params={"page": "0", "pageSize": "1"})
 
     async def outcomes(self, campaign_id: str) -> AsyncIterator[RecipientOutcome]:
         path = f"/v1/batches/{campaign_id}/report"
@@ -379,6 +385,10 @@ class RocketComsProvider(Provider):
         code, text = _error_fields(response)
         cls = error_class(code, status, ERRORS, HTTP_ERRORS)
         sentence = _SENTENCES[cls] + (f": {text}" if text else ".")
+        if cls is AuthError and status == 403:
+            sentence = "RocketCOMS accepted the API key but does not permit this request" + (
+                f": {text}" if text else "."
+            )
         return error_for(
             cls,
             sentence,

@@ -273,7 +273,7 @@ class RouteeProvider(Provider):
         response = await self.transport.request(
             "POST",
             self.url("/oauth/token"),
-            provider=self.name,
+            provider=self.capabilities.display_name,
             auth=httpx.BasicAuth(
                 creds.get("application_id", ""), creds.get("application_secret", "")
             ),
@@ -314,7 +314,7 @@ class RouteeProvider(Provider):
             response = await self.transport.request(
                 method,
                 self.url(path),
-                provider=self.name,
+                provider=self.capabilities.display_name,
                 idempotent=idempotent,
                 headers={"Authorization": f"Bearer {token}"},
                 json=body,
@@ -349,6 +349,9 @@ class RouteeProvider(Provider):
         if status >= 500:
             sentence = f"Routee failed to answer (HTTP {status}); try again later."
             return error_for(TransientError, sentence, response, **kw)
+        if status in (401, 403):
+            sentence = f"Routee refused the access token of this application: {detail or status}."
+            return error_for(AuthError, sentence, response, **kw)
         sentence = f"Routee refused the request (HTTP {status}): {detail or 'no reason given'}."
         return error_for(BY_STATUS.get(status, ProviderError), sentence, response, **kw)
 
@@ -534,6 +537,20 @@ class RouteeProvider(Provider):
             self._aggregate([item for _, item in sorted(parts, key=lambda p: p[0])])
             for parts in groups.values()
         ]
+
+    async def find(self, spec: CampaignSpec) -> RemoteCampaign | None:
+        """The parts already made for ``spec``, looked up by their unique names."""
+        found = []
+        for part in split_parts(spec):
+            existing = await self._find_by_name(
+                part_name(spec.name, spec.idempotency_key, part.number)
+            )
+            if existing is not None:
+                found.append(existing)
+        return self._aggregate(found) if found else None
+
+    async def check_access(self) -> None:
+        await self._call("GET", "/campaigns", params={"page": 0, "size": 1})
 
     async def outcomes(self, campaign_id: str) -> AsyncIterator[RecipientOutcome]:
         for tracking_id in split_id(campaign_id):
