@@ -36,7 +36,6 @@ from app.domain.campaign import (
     check_action,
 )
 from app.domain.outcomes import OutcomeStatus
-from app.domain.schedule import validate_schedule
 from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
 from app.providers.errors import NotFound, ProviderError, TransientError, Unsupported
 from app.providers.registry import PROVIDERS, adapter_class
@@ -197,7 +196,6 @@ class CampaignService:
                 cost_micros=cost_micros,
                 currency=currency,
                 sender=spec.sender,
-                send_rate=spec.send_rate,
                 short_links=spec.short_links,
                 description=spec.description,
                 options=dict(spec.options),
@@ -326,7 +324,6 @@ class CampaignService:
                 name=spec.name,
                 schedule=spec.schedule,
                 sender=spec.sender,
-                send_rate=spec.send_rate,
                 short_links=spec.short_links,
                 description=spec.description,
                 options=dict(spec.options),
@@ -575,7 +572,8 @@ class CampaignService:
         if age < SETTLE:
             return  # the request may still be on its way: ask again later
         spec = self._spec(record)
-        late = validate_schedule(spec.schedule, self._clock.now()) if spec.schedule else []
+        start = spec.schedule.start if spec.schedule else None
+        late = start is not None and start < self._clock.now()
         if found is UNKNOWABLE and (age > STOP_DUP_MEMORY or late):
             note = (
                 f"Campaign Desk stopped before {display} answered this send, and can no longer "
@@ -880,7 +878,6 @@ class CampaignService:
             sender=record.sender,
             short_links=record.short_links,
             description=record.description,
-            send_rate=record.send_rate,
             options=record.options,
         )
 

@@ -47,7 +47,6 @@ class CampaignRecord:
     cost_micros: int | None = None
     currency: str = ""
     sender: str | None = None
-    send_rate: int | None = None
     short_links: bool = False
     description: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -192,6 +191,8 @@ def schedule_to_json(schedule: Schedule | None) -> str | None:
             "window_end": schedule.window_end.isoformat() if schedule.window_end else None,
             "timezone": schedule.timezone,
             "respect_quiet_hours": schedule.respect_quiet_hours,
+            "recipient_local_time": schedule.recipient_local_time,
+            "send_rate": schedule.send_rate,
         }
     )
 
@@ -207,6 +208,8 @@ def schedule_from_json(text: str | None) -> Schedule | None:
         window_end=time.fromisoformat(data["window_end"]) if data["window_end"] else None,
         timezone=data["timezone"],
         respect_quiet_hours=bool(data["respect_quiet_hours"]),
+        recipient_local_time=bool(data.get("recipient_local_time", False)),
+        send_rate=data.get("send_rate"),
     )
 
 

@@ -53,7 +53,6 @@ MIGRATIONS: tuple[str, ...] = (
         cost_micros INTEGER,
         currency TEXT NOT NULL DEFAULT '',
         sender TEXT,
-        send_rate INTEGER,
         short_links INTEGER NOT NULL DEFAULT 0,
         description TEXT NOT NULL DEFAULT '',
         options TEXT NOT NULL DEFAULT '{}',
