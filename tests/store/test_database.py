@@ -70,6 +70,8 @@ def test_a_campaign_and_its_recipients_survive_a_reopen(tmp_path):
         window_end=time(17, 30),
         timezone="Europe/Paris",
         respect_quiet_hours=True,
+        recipient_local_time=True,
+        send_rate=1200,
     )
     table = CampaignTable(db)
     made = table.insert(
