@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 from app import __version__
 
 if TYPE_CHECKING:
+    import httpx
+
     from app.domain.campaign import Capabilities
     from app.services.context import AppContext
+    from app.services.desk import Desk
 
 HEADLESS_COMMANDS = ("preview", "sandbox")
 
@@ -54,7 +57,7 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     from app.domain.batch import BatchSettings, default_region
     from app.domain.links import DEFAULT_SHORT_LINK_LENGTH
     from app.domain.pricing import default_price_table
-    from app.providers.registry import PROVIDERS, make_provider, sandbox_account
+    from app.providers.registry import make_provider
     from app.providers.transport import Transport, make_client
     from app.sandbox.child import ChildSandbox, ChildSandboxTransport, sandbox_command
     from app.sandbox.inprocess import IN_PROCESS_URL
@@ -76,17 +79,44 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
         )
 
     store = SettingsStore()
+    desk = build_desk(ChildSandboxTransport(sandbox), IN_PROCESS_URL)
+
+    async def aclose() -> None:
+        await desk.aclose()
+        await transport.aclose()
+
     return AppContext(
         settings_store=store,
         settings=store.load(),
         journals=Journals(),
-        accounts=[sandbox_account(key, IN_PROCESS_URL) for key in PROVIDERS],
+        accounts=desk.accounts.accounts(),
         batch_settings=batch_settings,
         make_provider=lambda account: make_provider(account, transport),
         capabilities=provider_capabilities,
-        aclose=transport.aclose,
+        aclose=aclose,
+        desk=desk,
         warm_up=phone_warm_up_steps,
     )
+
+
+def build_desk(inner: httpx.AsyncBaseTransport, sandbox_url: str) -> Desk:
+    """Accounts, campaigns and their following over the store in the app's data folder."""
+    from app.providers.transport import make_client
+    from app.services.accounts import AccountService
+    from app.services.campaigns import CampaignService
+    from app.services.clock import SystemClock
+    from app.services.connections import ProviderPool
+    from app.services.desk import Desk
+    from app.services.following import Follower
+    from app.store.database import Database
+    from app.store.secrets import SecretStore
+
+    clock = SystemClock()
+    pool = ProviderPool(make_client(inner), clock)
+    db = Database()
+    accounts = AccountService(db, SecretStore(), pool, sandbox_url=sandbox_url)
+    campaigns = CampaignService(db, accounts, pool, clock)
+    return Desk(db, accounts, campaigns, Follower(campaigns, accounts, pool, clock), pool)
 
 
 def phone_warm_up_steps() -> Generator[tuple[int, int], None, None]:

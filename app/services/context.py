@@ -12,6 +12,7 @@ from app.domain.accounts import Account
 from app.domain.batch import BatchSettings
 from app.domain.campaign import Capabilities
 from app.providers.base import Provider
+from app.services.desk import Desk
 from app.store.journal import Journals
 from app.store.settings import AppSettings, SettingsStore
 
@@ -26,6 +27,8 @@ class AppContext:
     make_provider: Callable[[Account], Provider]
     capabilities: Callable[[str], Capabilities | None]  # None: the adapter is not installed
     aclose: Callable[[], Awaitable[None]]  # closes the HTTP client
+    #: accounts, campaigns and their following; started by the application once it runs
+    desk: Desk
     #: steps of start-up work to run between events once the window shows (a chunked job)
     warm_up: Callable[[], Generator[tuple[int, int], None, None]] | None = None
 

@@ -45,7 +45,9 @@ async def _main(path: str | None, context: AppContext) -> None:
     window.show()
     # the edits a crash left behind are offered before the file replaces anything
     window.files.start(Path(path) if path else None)
+    desk = asyncio.ensure_future(context.desk.start())
     await closed.wait()
+    desk.cancel()
     await context.aclose()
 
 

@@ -18,12 +18,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QLabel,
     QMainWindow,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from app.domain.accounts import Account
@@ -32,12 +29,14 @@ from app.services.checking import Problems, Validation
 from app.services.context import AppContext
 from app.services.document import Document
 from app.ui.accounts.account_bar import AccountBar, SandboxBanner
+from app.ui.campaigns.panel import CampaignsPanel
 from app.ui.editor.editor import Editor
 from app.ui.editor.files import DocumentFiles, dropped_file
 from app.ui.editor.model import BatchModel
 from app.ui.problems.panel import ErrorPanel
 from app.ui.widgets.actions import make_action, toolbar
 from app.ui.widgets.dialogs import Dialogs
+from app.ui.widgets.docks import bottom_dock, column
 from app.ui.widgets.geometry import restore_geometry, save_geometry
 from app.ui.widgets.icons import app_icon
 from app.ui.widgets.jobs import QtRunner
@@ -69,21 +68,13 @@ class MainWindow(QMainWindow):
         self.editor = Editor(self.model, self.problems, self.runner, self.dialogs)
         self.files = DocumentFiles(self, self.document, self.dialogs)
         self.banner = SandboxBanner()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.editor, 1)
-        self.setCentralWidget(central)
-        self.error_dock = QDockWidget("Problems", self)
-        self.error_dock.setObjectName("problemsDock")
-        self.error_dock.setWidget(self.error_panel)
-        self.error_dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.error_dock)
+        self.setCentralWidget(column(self.banner, self.editor))
+        self.error_dock = bottom_dock(self, "Problems", "problemsDock", self.error_panel)
+        desk = context.desk
+        self.campaigns = CampaignsPanel(desk.campaigns, desk.follower, self.dialogs)
+        self.campaigns_dock = bottom_dock(self, "Campaigns", "campaignsDock", self.campaigns)
+        self.campaigns.message.connect(lambda text: self._say(text, 10000))
+        self.error_dock.raise_()
         self.progress = Progress(self.statusBar())
         self.totals = Totals(self.statusBar())
         self._build_actions()
@@ -190,6 +181,7 @@ class MainWindow(QMainWindow):
         edit.addAction(editor.fix_all_action)
         view = menu.addMenu("&View")
         view.addActions([editor.file_order_action, self.show_panel_action])
+        view.addAction(self.campaigns_dock.toggleViewAction())
         provider = menu.addMenu("&Provider")
         provider.addAction(self.validate_action)
 
@@ -390,6 +382,7 @@ class MainWindow(QMainWindow):
         self.cancel_running()
         self.problems.stop()
         self.editor.stop()
+        self.campaigns.stop()
         self.document.close()
         self.runner.stop()
         save_geometry(self)
