@@ -137,24 +137,28 @@ def source_modules(package: Path) -> list[str]:
 
 
 def bundled_modules(program: Path) -> dict[str, bytes]:
-    """Every module in the executable's PYZ archive, decompressed (PyInstaller's own readers)."""
+    """Every module in the executable's PYZ archive, decompressed (PyInstaller's own readers).
+
+    The archive is appended to the executable; in a macOS .app PyInstaller may keep it in
+    Contents/Resources under the executable's name instead."""
     from PyInstaller.archive.readers import CArchiveReader
 
-    archive = CArchiveReader(str(_archive_holder(program)))
-    modules: dict[str, bytes] = {}
-    for name in archive.toc:
-        if name.endswith(".pyz"):
-            pyz = archive.open_embedded_archive(name)
-            for module in pyz.toc:
-                modules[module] = pyz.extract(module, raw=True) or b""
-    return modules
-
-
-def _archive_holder(program: Path) -> Path:
-    """The file that carries the PYZ: the executable itself, or on macOS the copy PyInstaller
-    keeps in the .app's resources."""
-    in_app = program.parent.parent / "Resources" / program.name
-    return in_app if sys.platform == "darwin" and in_app.is_file() else program
+    holders = [program, program.parent.parent / "Resources" / program.name]
+    errors = []
+    for holder in (h for h in holders if h.is_file()):
+        try:
+            archive = CArchiveReader(str(holder))
+        except Exception as error:  # PyInstaller raises several kinds for "not an archive"
+            errors.append(f"{holder}: {error}")
+            continue
+        modules: dict[str, bytes] = {}
+        for name in archive.toc:
+            if name.endswith(".pyz"):
+                pyz = archive.open_embedded_archive(name)
+                for module in pyz.toc:
+                    modules[module] = pyz.extract(module, raw=True) or b""
+        return modules
+    raise SystemExit(f"smoke.py: no PyInstaller archive in {'; '.join(errors) or program}")
 
 
 def bundle_dir(program: Path) -> Path:

@@ -58,10 +58,17 @@ _LIBRARY = re.compile(
 )
 
 
+#: Qt files loaded only for OpenGL, which plain widgets do not use (Windows' 20 MB software
+#: OpenGL fallback).
+_UNUSED_QT_FILES = frozenset({"opengl32sw.dll"})
+
+
 def keep_qt_file(dest: str) -> bool:
     """Whether a collected file (by its path inside the bundle) is a Qt part the app uses."""
-    dest = PurePosixPath(dest).as_posix().replace("\\", "/")
+    dest = dest.replace("\\", "/")
     if _TRANSLATION.search(dest):  # the app installs no QTranslator
+        return False
+    if PurePosixPath(dest).name.lower() in _UNUSED_QT_FILES:
         return False
     plugin = _PLUGIN.search(dest)
     if plugin is None or "PySide6/" not in dest:
@@ -96,6 +103,12 @@ def unreachable_libraries(
                 reached.add(key)
                 pending.append(by_name[key][1])
     return {dest for key, (dest, _) in by_name.items() if key not in reached}
+
+
+def system_library(dest: str) -> bool:
+    """Whether a collected file is a system library PyInstaller put beside the Python library
+    (top level, not Python's own nor an extension module)."""
+    return bool(re.fullmatch(r"lib[^/\\]+\.so[.\d]*", dest)) and not dest.startswith("libpython")
 
 
 def debian_owned(paths: Iterable[str]) -> set[str]:
