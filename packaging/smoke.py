@@ -179,7 +179,7 @@ def isolated_env(home: Path) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
         "XDG_CACHE_HOME": str(home / ".cache"),
-        "QT_QPA_PLATFORM": os.environ.get("SMOKE_QT_PLATFORM", "offscreen"),
+        "QT_QPA_PLATFORM": "offscreen",
     }
     return env
 

@@ -196,7 +196,9 @@ def test_every_source_module_is_expected_in_the_bundle():
     assert all(not name.endswith("__init__") for name in names)
 
 
-def test_icons_are_rendered_at_every_hicolor_size(tmp_path):
+def test_icons_are_rendered_at_every_hicolor_size(tmp_path, qapp):
+    # qapp: the suite's QApplication, so that render() does not make a bare QGuiApplication
+    # that the widget tests after this one in the same process could not use
     from PySide6.QtGui import QImage
 
     written = icons.render(ROOT / "resources" / "campaign-desk.svg", tmp_path)
