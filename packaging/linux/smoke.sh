@@ -78,7 +78,16 @@ if [ "$install" = 1 ]; then
   trap 'dpkg --purge campaign-desk >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
   dpkg -L campaign-desk | sort >"$work/files"
   /usr/bin/campaign-desk --version
+  cache=/usr/share/applications/mimeinfo.cache
+  if command -v update-desktop-database >/dev/null 2>&1; then
+    grep -q '^text/csv=.*campaign-desk\.desktop' "$cache" \
+      || { echo "FAIL CSV files do not offer Campaign Desk ($cache)"; exit 1; }
+    echo "ok   CSV files offer Campaign Desk (postinst refreshed $cache)"
+  fi
   dpkg -r campaign-desk >/dev/null
+  if [ -f "$cache" ] && grep -q 'campaign-desk\.desktop' "$cache"; then
+    echo "FAIL $cache still names campaign-desk.desktop after dpkg -r"; exit 1
+  fi
   # every file and link of the package gone, and every folder of its own (shared ones stay)
   left=$(grep -E '^/(opt|usr)/' "$work/files" | while read -r path; do
     if [ -e "$path" ] || [ -L "$path" ]; then
