@@ -106,6 +106,11 @@ class Document:
         return self.path.name if self.path is not None else "Untitled"
 
     @property
+    def stem(self) -> str:
+        """The batch's name for a campaign made of it."""
+        return self.path.stem if self.path is not None else "Untitled batch"
+
+    @property
     def modified(self) -> bool:
         return self.restored or not self.clean
 

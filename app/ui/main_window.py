@@ -10,9 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
     QKeySequence,
     QUndoStack,
 )
@@ -30,8 +27,9 @@ from app.services.context import AppContext
 from app.services.document import Document
 from app.ui.accounts.account_bar import AccountBar, SandboxBanner
 from app.ui.campaigns.panel import CampaignsPanel
+from app.ui.campaigns.submit_dialog import SubmitDialog
 from app.ui.editor.editor import Editor
-from app.ui.editor.files import DocumentFiles, dropped_file
+from app.ui.editor.files import DocumentFiles
 from app.ui.editor.model import BatchModel
 from app.ui.problems.panel import ErrorPanel
 from app.ui.widgets.actions import make_action, toolbar
@@ -81,7 +79,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbars()
         self._connect()
-        self.setAcceptDrops(True)
+        self.files.accept_drops()
         self.resize(1340, 700)
         restore_geometry(self)
         self._account_changed()
@@ -156,6 +154,9 @@ class MainWindow(QMainWindow):
             shortcut="Ctrl+Shift+V",
         )
         self.validate_action.setIconText("Validate")
+        self.send_action = make_action(
+            self, "&Send…", self.send_batch, icon="mail-send", shortcut="Ctrl+Shift+S"
+        )
         self.show_panel_action = self.error_dock.toggleViewAction()
         self.show_panel_action.setText("&Problems Panel")
         self.show_panel_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
         view.addActions([editor.file_order_action, self.show_panel_action])
         view.addAction(self.campaigns_dock.toggleViewAction())
         provider = menu.addMenu("&Provider")
-        provider.addAction(self.validate_action)
+        provider.addActions([self.validate_action, self.send_action])
 
     def _build_toolbars(self) -> None:
         editor = self.editor
@@ -203,7 +204,7 @@ class MainWindow(QMainWindow):
         # cannot hold both without hiding Validate behind the toolbar's overflow arrow.
         self.addToolBarBreak()
         self.account_bar = AccountBar(
-            self.context, self.batch.settings.default_region, self.validate_action
+            self.context, self.batch.settings.default_region, self.validate_action, self.send_action
         )
         toolbar(self.account_bar, "accountToolbar")
         self.region_box = self.account_bar.region_box
@@ -336,9 +337,24 @@ class MainWindow(QMainWindow):
 
     # -- validate with the provider --------------------------------------------------------
     def validate_with_provider(self) -> None:
-        name = self.document.path.stem if self.document.path else "Untitled batch"
-        self.validation.start(self.batch, self.account, name)
+        self.validation.start(self.batch, self.account, self.document.stem)
         self._update_validate_action()
+
+    def send_batch(self) -> None:
+        caps = self.context.capabilities(self.account.provider)
+        if caps is None:
+            return
+        campaigns = self.context.desk.campaigns
+        dialog = SubmitDialog(
+            self.batch, self.document.stem, self.account, caps, campaigns, self.runner, self
+        )
+        dialog.submitted.connect(self._submitted)
+        dialog.open()
+
+    def _submitted(self, campaign: int, sentence: str) -> None:
+        self._say(sentence, 10000)
+        self.campaigns_dock.raise_()
+        self.campaigns.select(campaign)
 
     def _validation_started(self, account: str) -> None:
         self.progress.show(f"Validating with {account}…", determinate=False)
@@ -354,24 +370,6 @@ class MainWindow(QMainWindow):
         """Cancel the load or the validation in progress."""
         self.document.cancel_load()
         self.validation.cancel()
-
-    # -- drag and drop ---------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        self.dragMoveEvent(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if not self.document.loading and dropped_file(event) is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = dropped_file(event)
-        if path is None or self.document.loading:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.files.open_file(path)
 
     # -- closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

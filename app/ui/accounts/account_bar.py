@@ -33,12 +33,14 @@ class SandboxBanner(QLabel):
 
 
 class AccountBar(QToolBar):
-    """Where the batch is read and checked: the region box, the account box, ``validate``."""
+    """Where the batch is read, checked and sent: the region box, the account box,
+    ``validate`` and ``send``."""
 
-    def __init__(self, context: AppContext, region: str, validate: QAction) -> None:
+    def __init__(self, context: AppContext, region: str, validate: QAction, send: QAction) -> None:
         super().__init__("Account")
         self.context = context
         self.validate_action = validate
+        self.send_action = send
         self.addWidget(QLabel(" Numbers without a country code are in "))
         self.region_box = RegionBox(region)
         self.addWidget(self.region_box)
@@ -52,6 +54,7 @@ class AccountBar(QToolBar):
         self.account_box.setCurrentIndex(max(chosen, 0))
         self.addWidget(self.account_box)
         self.addAction(validate)
+        self.addAction(send)
 
     @property
     def account(self) -> Account:
@@ -74,6 +77,16 @@ class AccountBar(QToolBar):
         else:
             enabled = True
             tip = f"Check every row with {name}'s validate-only run (nothing is sent)"
-        self.validate_action.setEnabled(enabled)
-        self.validate_action.setToolTip(tip)
-        self.validate_action.setStatusTip(tip)
+        _enable(self.validate_action, enabled, tip)
+        if capabilities is None or Action.SEND not in capabilities.actions:
+            _enable(self.send_action, False, f"{name} cannot send from Campaign Desk.")
+        elif not ready:
+            _enable(self.send_action, False, "Open a file or add rows first.")
+        else:
+            _enable(self.send_action, True, f"Send the rows with {account.name}, after a summary")
+
+
+def _enable(action: QAction, enabled: bool, tip: str) -> None:
+    action.setEnabled(enabled)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)

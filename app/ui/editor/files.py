@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
@@ -18,15 +18,40 @@ from app.ui.widgets.dialogs import Button, Dialogs
 OPENABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 
 
-class DocumentFiles:
+class DocumentFiles(QObject):
     """Asks the operator what the document service needs to know: which file, whether to
-    save first, whether to restore."""
+    save first, whether to restore; and takes the CSV files dropped on the window."""
 
     def __init__(self, window: QWidget, document: Document, dialogs: Dialogs) -> None:
+        super().__init__(window)
         self.window = window
         self.document = document
         self.dialogs = dialogs
         self.close_confirmed = False
+
+    def accept_drops(self) -> None:
+        self.window.setAcceptDrops(True)
+        self.window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            assert isinstance(event, QDragEnterEvent | QDragMoveEvent)
+            if not self.document.loading and dropped_file(event) is not None:
+                event.acceptProposedAction()
+            else:
+                event.ignore()
+            return True
+        if kind == QEvent.Type.Drop:
+            assert isinstance(event, QDropEvent)
+            path = dropped_file(event)
+            if path is None or self.document.loading:
+                event.ignore()
+            else:
+                event.acceptProposedAction()
+                self.open_file(path)
+            return True
+        return super().eventFilter(watched, event)
 
     def new_document(self) -> None:
         self.after_confirming(self.document.new)

@@ -1,0 +1,145 @@
+"""Provider > Send…: the campaign's name and sender, when it goes out, and a summary of what
+will be sent (and what will not, and why) before the final confirm."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.accounts import Account
+from app.domain.batch import Batch
+from app.domain.campaign import Capabilities
+from app.domain.campaign_settings import CampaignSettings, default_settings, validate_settings
+from app.domain.schedule import describe
+from app.providers.base import CampaignSpec
+from app.services.campaigns import CampaignService
+from app.services.jobs import Job
+from app.services.submit import SubmitPlan, build_spec, plan_steps, submit, summary
+from app.ui.schedule.picker import SchedulePicker
+from app.ui.widgets.jobs import QtRunner
+
+
+class SubmitDialog(QDialog):
+    """``submitted(campaign_id, sentence)`` once the provider answered the send."""
+
+    submitted = Signal(int, str)
+
+    def __init__(
+        self,
+        batch: Batch,
+        name: str,
+        account: Account,
+        caps: Capabilities,
+        campaigns: CampaignService,
+        runner: QtRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Send with {account.name}")
+        self.batch, self.account, self.caps, self.campaigns = batch, account, caps, campaigns
+        self.plan: SubmitPlan | None = None
+        self._task: asyncio.Future[None] | None = None
+        defaults = default_settings(caps, name, account.options)
+        self.name_field = QLineEdit(defaults.name)
+        self.sender_field = QLineEdit(defaults.sender or "")
+        self.sender_field.setEnabled(caps.settings.sender.offered)
+        if not caps.settings.sender.offered:
+            self.sender_field.setToolTip(caps.settings.sender.note)
+        self.settings_problems = QLabel(wordWrap=True, styleSheet="color: #c0392b")
+        self.picker = SchedulePicker(self)
+        self.picker.set_capabilities(caps)
+        self.summary = QPlainTextEdit(readOnly=True)
+        self.summary.setPlaceholderText("Counting what will be sent…")
+        self.summary.setMinimumHeight(140)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = QPushButton("Send")
+        self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        form = QFormLayout()
+        form.addRow("Account", QLabel(account.name))
+        form.addRow("Campaign name", self.name_field)
+        form.addRow("Sender", self.sender_field)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.settings_problems)
+        layout.addWidget(self.picker)
+        layout.addWidget(QLabel("<b>Summary</b>"))
+        layout.addWidget(self.summary, 1)
+        layout.addWidget(self.buttons)
+        self.buttons.rejected.connect(self.reject)
+        self.send_button.clicked.connect(self.confirm)
+        self.name_field.textChanged.connect(self.refresh)
+        self.sender_field.textChanged.connect(self.refresh)
+        self.picker.scheduleChanged.connect(lambda _: self.refresh())
+        self._plan_job: Job = runner.start(plan_steps(batch), self._planned)
+        self.resize(720, 760)
+        self.refresh()
+
+    def _planned(self, plan: SubmitPlan) -> None:
+        self.plan = plan
+        self.picker.set_recipients(len(plan.recipients))
+        self.refresh()
+
+    def settings(self) -> CampaignSettings:
+        defaults = default_settings(self.caps, self.name_field.text(), self.account.options)
+        return replace(defaults, sender=self.sender_field.text().strip() or None)
+
+    def problems(self) -> list[str]:
+        """What stops the send now, as sentences (empty: it can go)."""
+        found = [p.message for p in validate_settings(self.settings(), self.caps) if p.is_error]
+        if self.plan is not None:
+            found += self.plan.problems(self.caps)
+        return found
+
+    def refresh(self) -> None:
+        problems = self.problems()
+        self.settings_problems.setText("\n".join(problems))
+        self.settings_problems.setVisible(bool(problems))
+        schedule = self.picker.schedule()
+        ready = self.plan is not None and not problems and self._task is None
+        ready = ready and not any(p.is_error for p in self.picker.problems())
+        self.send_button.setEnabled(ready)
+        later = schedule is not None and schedule.start is not None
+        self.send_button.setText("Schedule" if later else "Send")
+        if self.plan is None:
+            return
+        prices = self.batch.settings.prices
+        lines = summary(self.plan, self.caps, prices.format(self.plan.cost))
+        lines.append(describe(schedule) if schedule is not None else "Pick when it goes out.")
+        lines.append("By country:")
+        lines += [
+            f"  {country}: {c.rows:,} rows, {c.segments:,} segments, {prices.format(c.cost)}"
+            for country, c in self.plan.by_country.items()
+        ]
+        self.summary.setPlainText("\n".join(lines))
+
+    def confirm(self) -> None:
+        if not self.send_button.isEnabled() or self.plan is None:
+            return
+        spec = build_spec(self.plan, self.settings(), self.caps, self.picker.schedule())
+        self.send_button.setEnabled(False)
+        self.send_button.setText("Sending…")
+        currency = self.batch.totals.currency
+        self._task = asyncio.ensure_future(self._submit(spec, currency))
+
+    async def _submit(self, spec: CampaignSpec, currency: str) -> None:
+        assert self.plan is not None
+        campaign, result = await submit(self.campaigns, self.account.id, spec, self.plan, currency)
+        self.submitted.emit(campaign, result.message)
+        self.accept()
+
+    def reject(self) -> None:
+        self._plan_job.cancel()
+        super().reject()

@@ -1,0 +1,88 @@
+"""Provider > Send… as an operator does it: a summary of what will be sent and what will not,
+then one campaign at the provider's sandbox, shown in the campaign list."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from app.resources import resource_path
+from app.ui.campaigns.submit_dialog import SubmitDialog
+from tests.ui.conftest import wait_for
+
+PROVIDERS = ("rocketcoms", "routee", "bulksms", "cordial", "batch")
+#: Cordial and Batch send one text to an audience that lives at the provider.
+AUDIENCE = ("cordial", "batch")
+
+
+@pytest.fixture
+async def spring(window, tmp_path):
+    path = tmp_path / "spring-sale.csv"
+    shutil.copy(resource_path("samples", "spring-sale.csv"), path)
+    window.files.open_file(path)
+    await wait_for(window.loaded)
+    return window
+
+
+def open_dialog(window, provider: str) -> SubmitDialog:
+    window.account_box.setCurrentIndex(window.account_box.findData(provider))
+    assert window.send_action.isEnabled(), window.send_action.toolTip()
+    window.send_action.trigger()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SubmitDialog)]
+    assert dialogs and dialogs[-1].isVisible()
+    return dialogs[-1]
+
+
+async def until(condition, timeout: float = 20.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_the_summary_names_what_is_sent_and_what_is_not(spring):
+    dialog = open_dialog(spring, "rocketcoms")
+    await until(lambda: dialog.plan is not None)
+    text = dialog.summary.toPlainText()
+    assert "6 recipients will be sent" in text
+    assert "1 row will not be sent, because of an error" in text
+    assert "line 3:" in text and "wrong number of digits" in text
+    assert "GB:" in text and "IE:" in text
+    assert "Send now." in text
+    dialog.reject()
+
+
+@pytest.mark.parametrize("provider", AUDIENCE)
+async def test_an_audience_provider_refuses_rows_with_different_texts(spring, provider):
+    dialog = open_dialog(spring, provider)
+    await until(lambda: dialog.plan is not None)
+    assert not dialog.send_button.isEnabled()
+    assert "one text to its whole audience" in dialog.settings_problems.text()
+    dialog.reject()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_sending_makes_one_campaign_and_lists_it(spring, provider, tmp_path):
+    if provider in AUDIENCE:
+        one_text = tmp_path / "one-text.csv"
+        one_text.write_text("phone,message\n+447400123456,Hi\n+447400123457,Hi\n")
+        spring.files.open_file(one_text)
+        await wait_for(spring.loaded)
+    dialog = open_dialog(spring, provider)
+    await until(lambda: dialog.send_button.isEnabled())
+    panel = spring.campaigns
+    before = panel.model.rowCount()
+    done = asyncio.Event()
+    dialog.submitted.connect(lambda *_: done.set())
+    dialog.send_button.click()
+    dialog.send_button.click()  # a second click while it goes is not a second send
+    await asyncio.wait_for(done.wait(), 30)
+    assert panel.model.rowCount() == before + 1
+    row = panel.selected()
+    assert row is not None and row.provider == provider
+    assert row.provider_status, row  # the provider answered with its own status
+    assert not dialog.isVisible()
