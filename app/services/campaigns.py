@@ -828,7 +828,10 @@ class CampaignService:
         account_name, provider = self._names.get(record.account_id, ("(removed account)", ""))
         entry = PROVIDERS.get(provider)
         schedule = record.schedule
-        start = record.scheduled_at or (schedule.start if schedule else None)
+        # the operator's own start for what was made here ("now" is None, whatever day a
+        # provider files a send-now under); the provider's for what was made elsewhere
+        own = record.origin == "local"
+        start = (schedule.start if schedule else None) if own else record.scheduled_at
         now = self._clock.now()
         overdue = (
             record.status is S.SCHEDULED

@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         )
         self.validate_action.setIconText("Validate")
         self.send_action = make_action(
-            self, "&Send…", self.send_batch, icon="mail-send", shortcut="Ctrl+Shift+S"
+            self, "&Send…", self.send_batch, icon="mail-send", shortcut="Ctrl+Shift+Return"
         )
         self.show_panel_action = self.error_dock.toggleViewAction()
         self.show_panel_action.setText("&Problems Panel")

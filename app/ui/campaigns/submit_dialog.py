@@ -24,6 +24,7 @@ from app.domain.batch import Batch
 from app.domain.campaign import Capabilities
 from app.domain.campaign_settings import CampaignSettings, default_settings, validate_settings
 from app.domain.schedule import describe
+from app.domain.wording import counted
 from app.providers.base import CampaignSpec
 from app.services.campaigns import CampaignService
 from app.services.jobs import Job
@@ -57,6 +58,7 @@ class SubmitDialog(QDialog):
         self.sender_field = QLineEdit(defaults.sender or "")
         self.sender_field.setEnabled(caps.settings.sender.offered)
         if not caps.settings.sender.offered:
+            self.sender_field.setPlaceholderText(caps.settings.sender.note)
             self.sender_field.setToolTip(caps.settings.sender.note)
         self.settings_problems = QLabel(wordWrap=True, styleSheet="color: #c0392b")
         self.picker = SchedulePicker(self)
@@ -84,7 +86,7 @@ class SubmitDialog(QDialog):
         self.sender_field.textChanged.connect(self.refresh)
         self.picker.scheduleChanged.connect(lambda _: self.refresh())
         self._plan_job: Job = runner.start(plan_steps(batch), self._planned)
-        self.resize(720, 760)
+        self.resize(720, 680)
         self.refresh()
 
     def _planned(self, plan: SubmitPlan) -> None:
@@ -120,7 +122,8 @@ class SubmitDialog(QDialog):
         lines.append(describe(schedule) if schedule is not None else "Pick when it goes out.")
         lines.append("By country:")
         lines += [
-            f"  {country}: {c.rows:,} rows, {c.segments:,} segments, {prices.format(c.cost)}"
+            f"  {country}: {counted(c.rows, 'row')}, {counted(c.segments, 'segment')}, "
+            f"{prices.format(c.cost)}"
             for country, c in self.plan.by_country.items()
         ]
         self.summary.setPlainText("\n".join(lines))

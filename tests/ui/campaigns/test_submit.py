@@ -85,4 +85,7 @@ async def test_sending_makes_one_campaign_and_lists_it(spring, provider, tmp_pat
     row = panel.selected()
     assert row is not None and row.provider == provider
     assert row.provider_status, row  # the provider answered with its own status
+    assert not row.overdue  # sent now: never overdue, whatever day the provider files it under
+    position = panel.service.list.index_of(row.id)
+    assert panel.model.index(position, 5).data() == "Now"
     assert not dialog.isVisible()
