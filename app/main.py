@@ -89,7 +89,6 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
         settings_store=store,
         settings=store.load(),
         journals=Journals(),
-        accounts=desk.accounts.accounts(),
         batch_settings=batch_settings,
         make_provider=lambda account: make_provider(account, transport),
         capabilities=provider_capabilities,

@@ -240,7 +240,7 @@ async def run(path: Path, rows: int, validation: bool, explain: bool) -> None:
     )
 
     if validation:
-        window.account_box.setCurrentIndex(window.account_box.findData("rocketcoms"))
+        window.account_box.setCurrentIndex(window.account_box.findData("sandbox-rocketcoms"))
         began = time.perf_counter()
         window.validate_action.trigger()
         await signal_fired(window.validation_finished)

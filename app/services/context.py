@@ -5,7 +5,7 @@ Plain Python (no Qt), so that ``app.main`` builds it without loading Qt for head
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 
 from app.domain.accounts import Account
@@ -22,7 +22,6 @@ class AppContext:
     settings_store: SettingsStore
     settings: AppSettings
     journals: Journals  # the recovery journals, one per open document
-    accounts: Sequence[Account]  # the built-in sandbox accounts first
     batch_settings: Callable[[AppSettings], BatchSettings]
     make_provider: Callable[[Account], Provider]
     capabilities: Callable[[str], Capabilities | None]  # None: the adapter is not installed
@@ -31,10 +30,6 @@ class AppContext:
     desk: Desk
     #: steps of start-up work to run between events once the window shows (a chunked job)
     warm_up: Callable[[], Generator[tuple[int, int], None, None]] | None = None
-
-    def account(self, provider: str) -> Account:
-        """The account for ``provider``, or the first one when there is none for it."""
-        return next((a for a in self.accounts if a.provider == provider), self.accounts[0])
 
     def save_settings(self) -> None:
         self.settings_store.save(self.settings)

@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def _account_changed(self) -> None:
         account = self.account
-        self.context.settings.account = account.provider
+        self.context.settings.account = account.id
         self.banner.show_for(account)
         self._update_validate_action()
 

@@ -11,12 +11,15 @@ from app.ui.application import report_exception
 
 
 def test_context_has_a_sandbox_account_per_provider(context):
-    assert [a.provider for a in context.accounts] == list(PROVIDERS)
-    assert all(
-        a.sandbox and a.base_url.startswith("http://sandbox.invalid") for a in context.accounts
-    )
-    assert all("sandbox" not in repr(a.credentials) for a in context.accounts)
-    assert context.account("nope") is context.accounts[0]
+    accounts = context.desk.accounts.accounts()
+    assert [a.provider for a in accounts] == list(PROVIDERS)
+    assert all(a.sandbox and a.base_url.startswith("http://sandbox.invalid") for a in accounts)
+    assert all("sandbox" not in repr(a.credentials) for a in accounts)
+
+
+def test_an_unknown_chosen_account_falls_back_to_the_first(window):
+    window.account_bar.refill("no-such-account")
+    assert window.account == window.context.desk.accounts.accounts()[0]
 
 
 def test_unexpected_errors_are_shown_to_the_user(qtbot):

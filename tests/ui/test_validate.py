@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from app.domain.accounts import Secret
+from app.domain.accounts import Secret, sandbox_account_id
 from app.providers.registry import make_provider
 from app.providers.transport import Transport, make_client
 from app.resources import resource_path
@@ -27,7 +27,7 @@ async def needs_fixing(window, tmp_path):
 
 
 def choose_account(window, provider: str) -> None:
-    window.account_box.setCurrentIndex(window.account_box.findData(provider))
+    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id(provider)))
 
 
 async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):
@@ -92,7 +92,7 @@ def test_validate_is_disabled_with_the_reason_when_the_provider_has_none(window)
         "Batch has no validate-only run: nothing to check against."
     )
     assert "Batch sandbox" in window.banner.text()
-    assert window.context.settings.account == "batch"
+    assert window.context.settings.account == "sandbox-batch"
 
 
 def test_recipients_are_the_rows_with_a_number_built_on_demand(context):

@@ -47,18 +47,37 @@ class AccountBar(QToolBar):
         self.addSeparator()
         self.addWidget(QLabel(" Account "))
         self.account_box = QComboBox()
-        for account in context.accounts:
-            self.account_box.addItem(account.name, account.provider)
         self.account_box.setToolTip("The provider account used to validate and send")
-        chosen = self.account_box.findData(context.settings.account)
-        self.account_box.setCurrentIndex(max(chosen, 0))
+        self.account_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.refill(context.settings.account)
         self.addWidget(self.account_box)
+        accounts = context.desk.accounts
+        for signal in (accounts.added, accounts.changed, accounts.removed):
+            signal.connect(self._accounts_changed)
         self.addAction(validate)
         self.addAction(send)
 
     @property
     def account(self) -> Account:
-        return self.context.account(self.account_box.currentData())
+        accounts = self.context.desk.accounts
+        chosen = accounts.get(self.account_box.currentData() or "")
+        return chosen if chosen is not None else accounts.accounts()[0]
+
+    def refill(self, chosen: str) -> None:
+        """List every account (the sandbox ones first) and select ``chosen`` (an id)."""
+        box = self.account_box
+        box.blockSignals(True)
+        box.clear()
+        for account in self.context.desk.accounts.accounts():
+            box.addItem(account.name, account.id)
+        box.setCurrentIndex(max(box.findData(chosen), 0))
+        box.blockSignals(False)
+
+    def _accounts_changed(self, _account_id: str) -> None:
+        before = self.account_box.currentData()
+        self.refill(before or "")
+        if self.account_box.currentData() != before:
+            self.account_box.currentIndexChanged.emit(self.account_box.currentIndex())
 
     def update_validate(self, *, running: bool, ready: bool) -> None:
         """Enable Validate when the account's provider has a validate-only run, none is

@@ -9,6 +9,7 @@ import shutil
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from app.domain.accounts import sandbox_account_id
 from app.resources import resource_path
 from app.ui.campaigns.submit_dialog import SubmitDialog
 from tests.ui.conftest import wait_for
@@ -28,7 +29,7 @@ async def spring(window, tmp_path):
 
 
 def open_dialog(window, provider: str) -> SubmitDialog:
-    window.account_box.setCurrentIndex(window.account_box.findData(provider))
+    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id(provider)))
     assert window.send_action.isEnabled(), window.send_action.toolTip()
     window.send_action.trigger()
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SubmitDialog)]
