@@ -64,6 +64,7 @@ OPTION_HELP: Mapping[str, tuple[str, str]] = {
 #: Documented API base URLs, offered when an account is added (the others vary per account).
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "routee": "https://connect.routee.net",
+    "bulksms": "https://api.bulksms.com/v1",  # as its API reference gives it
     "cordial": "https://api.cordial.io/v2",
     "batch": "https://api.batch.com/2.8",
 }

@@ -26,6 +26,7 @@ from app.services.checking import Problems, Validation
 from app.services.context import AppContext
 from app.services.document import Document
 from app.ui.accounts.account_bar import AccountBar, SandboxBanner
+from app.ui.accounts.dialog import AccountsDialog
 from app.ui.campaigns.panel import CampaignsPanel
 from app.ui.campaigns.submit_dialog import SubmitDialog
 from app.ui.editor.editor import Editor
@@ -185,6 +186,10 @@ class MainWindow(QMainWindow):
         view.addAction(self.campaigns_dock.toggleViewAction())
         provider = menu.addMenu("&Provider")
         provider.addActions([self.validate_action, self.send_action])
+        provider.addSeparator()
+        provider.addAction(
+            "&Accounts…", lambda: AccountsDialog(self.context.desk.accounts, self).open()
+        )
 
     def _build_toolbars(self) -> None:
         editor = self.editor

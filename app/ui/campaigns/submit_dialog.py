@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,6 +50,7 @@ class SubmitDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Send with {account.name}")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # made anew each time
         self.batch, self.account, self.caps, self.campaigns = batch, account, caps, campaigns
         self.plan: SubmitPlan | None = None
         self._task: asyncio.Future[None] | None = None
