@@ -145,7 +145,7 @@ class AccountsDialog(QDialog):
             if spec.masked:
                 field.setEchoMode(QLineEdit.EchoMode.Password)
                 if account is not None:
-                    field.setPlaceholderText("unchanged (kept in the keyring)")
+                    field.setPlaceholderText(self._kept_words(sandbox))
             field.setEnabled(not sandbox)
             if sandbox:
                 field.setToolTip("The sandbox takes its own credentials.")
@@ -155,6 +155,12 @@ class AccountsDialog(QDialog):
         self.requirements.setText(form.requirements)
         self.requirements.setVisible(bool(form.requirements))
         self.result.clear()
+
+    def _kept_words(self, sandbox: bool) -> str:
+        if sandbox:
+            return "the sandbox's own"
+        where = "the keyring" if self.service.secrets_persistent else "memory, for this run"
+        return f"unchanged (kept in {where})"
 
     def _field(self, key: str, label: str, value: str) -> QLineEdit:
         field = QLineEdit(value)
