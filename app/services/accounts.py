@@ -127,6 +127,7 @@ class AccountService:
         self._secrets = secrets
         self._providers = providers
         self._sandbox_url = sandbox_url
+        self._known: dict[str, Account] = {}
         self._ensure_sandbox_accounts()
 
     # -- reading -------------------------------------------------------------------------------
@@ -142,15 +143,21 @@ class AccountService:
 
     def accounts(self) -> list[Account]:
         """Every account, the sandbox ones first, with their credentials as far as known."""
-        return [self._account(r) for r in self._table.all()]
+        return [a for r in self._table.all() if (a := self.get(r.id)) is not None]
 
     def records(self) -> list[AccountRecord]:
         """Every account as stored (no secrets looked up): names and providers, cheaply."""
         return self._table.all()
 
     def get(self, account_id: str) -> Account | None:
-        record = self._table.get(account_id)
-        return self._account(record) if record else None
+        """The account with its credentials (looked up in the keyring once per change)."""
+        account = self._known.get(account_id)
+        if account is None:
+            record = self._table.get(account_id)
+            if record is None:
+                return None
+            account = self._known[account_id] = self._account(record)
+        return account
 
     def missing_credentials(self, account: Account) -> list[str]:
         """Labels of the credentials ``account`` lacks (after a restart without keyring)."""
@@ -283,6 +290,7 @@ class AccountService:
                 "delete or cancel them first, or wait until they finish."
             )
         self._table.delete(account_id)
+        self._known.pop(account_id, None)
         for field in PROVIDERS[account.provider].credential_fields:
             self._secrets.delete(account_id, field)
         self._providers.forget(account_id)
@@ -309,6 +317,7 @@ class AccountService:
         return name
 
     def _save(self, account: Account) -> None:
+        self._known.pop(account.id, None)
         self._table.save(
             AccountRecord(
                 id=account.id,

@@ -20,6 +20,7 @@ operator. Nothing scheduled is ever fired late: a send whose start has passed is
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -62,6 +63,8 @@ OVERDUE_AFTER = timedelta(minutes=15)
 #: How long BulkSMS replays a ``stop_dup_id`` ("a few hours"): the shortest safe reading.
 STOP_DUP_MEMORY = timedelta(hours=1)
 
+#: Campaigns read from the store per turn of the event loop when the list is loaded.
+LOAD_PAGE = 250
 #: Outcomes written per transaction while a report is read.
 OUTCOME_CHUNK = 5000
 
@@ -124,6 +127,7 @@ class CampaignService:
         self._names: dict[str, tuple[str, str]] | None = None  # account id -> name, provider
         self._open: dict[int, Intent] = {}  # campaign id -> its open intent
         self.list = CampaignList()
+        accounts.added.connect(self._account_changed)
         accounts.changed.connect(self._account_changed)
         accounts.removed.connect(self._account_removed)
 
@@ -131,7 +135,11 @@ class CampaignService:
     async def start(self) -> None:
         """Show the stored list, then ask the providers about every intent left open."""
         self._open = {i.campaign_id: i for i in self._journal.open_intents()}
-        self.list.replace_all(self._row(r) for r in self._campaigns.all())
+        rows: list[CampaignRow] = []
+        while page := self._campaigns.page(rows[-1].id if rows else 0, LOAD_PAGE):
+            rows.extend(self._row(r) for r in page)
+            await asyncio.sleep(0)  # 10,000 campaigns never hold the window's loop
+        self.list.replace_all(rows)
         for account in self._accounts.accounts():
             try:
                 await self.reconcile(account.id)
@@ -142,8 +150,13 @@ class CampaignService:
     def record(self, campaign_id: int) -> CampaignRecord | None:
         return self._campaigns.get(campaign_id)
 
-    def records(self, account_id: str) -> list[CampaignRecord]:
-        return self._campaigns.of_account(account_id)
+    def going(self, account_id: str) -> bool:
+        """Whether the account has a campaign that is not final."""
+        return self._campaigns.going(account_id)
+
+    def account_ids(self) -> set[str]:
+        """The accounts that have campaigns."""
+        return self._campaigns.account_ids()
 
     def has_open_intents(self, account_id: str) -> bool:
         return any(self._account_of(i.campaign_id) == account_id for i in self._open.values())
@@ -152,12 +165,16 @@ class CampaignService:
         return adapter_class(provider).capabilities
 
     def outcome_counts(self, campaign_id: int) -> dict[OutcomeStatus, int]:
-        return self._outcomes.counts(campaign_id)
+        """Recipients per outcome, as counted when the outcomes were last read."""
+        record = self._require(campaign_id)
+        return {s: int(record.outcome_counts.get(s.value, 0)) for s in OutcomeStatus}
 
     def outcome_count(
         self, campaign_id: int, statuses: frozenset[OutcomeStatus] = frozenset()
     ) -> int:
-        return self._outcomes.count(campaign_id, statuses)
+        """How many outcomes a (filtered) outcomes table has: its row count."""
+        counts = self.outcome_counts(campaign_id)
+        return sum(n for s, n in counts.items() if not statuses or s in statuses)
 
     def outcome_page(
         self,
@@ -212,10 +229,10 @@ class CampaignService:
         record = self._campaigns.get(campaign_id)
         if record is None:
             return ActionCheck(False, "This campaign no longer exists.")
-        account = self._accounts.get(record.account_id)
-        if account is None:
+        provider = self._account_names().get(record.account_id, ("", ""))[1]
+        if not provider:
             return ActionCheck(False, "The account of this campaign no longer exists.")
-        caps = self.capabilities(account.provider)
+        caps = self.capabilities(provider)
         busy = self._busy.get(campaign_id)
         if busy is not None:
             return ActionCheck(
@@ -264,8 +281,8 @@ class CampaignService:
         record = self._campaigns.get(campaign_id)
         if record is None:
             return ActionCheck(False, "This campaign no longer exists.")
-        account = self._accounts.get(record.account_id)
-        caps = self.capabilities(account.provider) if account else None
+        provider = self._account_names().get(record.account_id, ("", ""))[1]
+        caps = self.capabilities(provider) if provider else None
         if caps is not None and caps.audience_based:
             return ActionCheck(
                 False,
@@ -276,7 +293,7 @@ class CampaignService:
             return ActionCheck(
                 False, "This campaign was made outside Campaign Desk; its rows are not here."
             )
-        if self._outcomes.count(campaign_id, {OutcomeStatus.FAILED}) == 0:
+        if not record.outcome_counts.get(OutcomeStatus.FAILED.value):
             return ActionCheck(False, "No recipient of this campaign is known to have failed.")
         return ActionCheck(True)
 
@@ -295,7 +312,7 @@ class CampaignService:
         record = self._require(campaign_id)
         return NewBatch(
             name=f"{record.name} (failed)",
-            count=self._outcomes.count(campaign_id, {OutcomeStatus.FAILED}),
+            count=int(record.outcome_counts.get(OutcomeStatus.FAILED.value, 0)),
             recipients=lambda: _recipients(self._outcomes.failed_recipients(campaign_id)),
         )
 
@@ -434,10 +451,11 @@ class CampaignService:
             self._account_of(cid) == account_id for cid in self._busy
         ):
             return
-        known = {r.provider_id: r for r in self._campaigns.of_account(account_id) if r.provider_id}
+        known = self._campaigns.ids_by_provider_id(account_id)
         changed = []
         for remote in remotes:
-            record = known.get(remote.id)
+            campaign_id = known.get(remote.id)
+            record = self._campaigns.get(campaign_id) if campaign_id is not None else None
             if record is None:
                 record = self._campaigns.insert(
                     CampaignRecord(
@@ -469,8 +487,8 @@ class CampaignService:
         (their counts still move as delivery reports come in)."""
         now = self._clock.now()
         due = []
-        for record in self._campaigns.of_account(account_id):
-            if record.provider_id is None or record.missing or record.id in self._busy:
+        for record in self._campaigns.followed(account_id, now - final_for):
+            if record.id in self._busy:
                 continue
             if not record.status.is_final:
                 due.append(record)
@@ -485,7 +503,7 @@ class CampaignService:
 
     def recheck_overdue(self, account_id: str) -> None:
         """Let rows whose start has just passed show Overdue without a provider's answer."""
-        rows = [self._row(r) for r in self._campaigns.of_account(account_id)]
+        rows = [self._row(r) for r in self._campaigns.with_status(account_id, S.SCHEDULED)]
         changed = [r for r in rows if (old := self.list.get(r.id)) and old.overdue != r.overdue]
         self.list.upsert(changed)
 
@@ -497,30 +515,41 @@ class CampaignService:
         account = self._account(record)
         if record.provider_id is None:
             return 0
-        seq = 0
+        counts: Counter[str] = Counter()
         if not self.capabilities(account.provider).audience_based:
-            seq = await self._read_outcomes(record.id, record.provider_id, account)
-        self._store(replace(self._require(campaign_id), outcomes_synced=self._clock.now()))
-        return seq
+            counts = await self._read_outcomes(record.id, record.provider_id, account)
+        self._store(
+            replace(
+                self._require(campaign_id),
+                outcomes_synced=self._clock.now(),
+                outcome_counts=dict(counts),
+            )
+        )
+        return sum(counts.values())
 
-    async def _read_outcomes(self, campaign_id: int, provider_id: str, account: Account) -> int:
+    async def _read_outcomes(
+        self, campaign_id: int, provider_id: str, account: Account
+    ) -> Counter[str]:
+        """Replace the stored outcomes with the provider's, joined to the rows; their counts."""
         provider = self._providers.provider(account)
         self._outcomes.clear(campaign_id)
+        counts: Counter[str] = Counter()
         seq = 0
         chunk = []
         try:
             async for outcome in provider.outcomes(provider_id):
                 chunk.append(outcome)
+                counts[outcome.status.value] += 1
                 if len(chunk) >= OUTCOME_CHUNK:
                     seq = self._outcomes.add(campaign_id, seq, chunk)
                     chunk = []
                     await asyncio.sleep(0)
         except Unsupported:
-            return 0
-        seq = self._outcomes.add(campaign_id, seq, chunk)
+            return Counter()
+        self._outcomes.add(campaign_id, seq, chunk)
         for _ in self._outcomes.join_rows_steps(campaign_id):
             await asyncio.sleep(0)
-        return seq
+        return counts
 
     # -- the journal ---------------------------------------------------------------------------
     async def reconcile(self, account_id: str) -> None:
@@ -823,9 +852,9 @@ class CampaignService:
         self.list.remove([campaign_id])
 
     def _row(self, record: CampaignRecord) -> CampaignRow:
-        if self._names is None:
-            self._names = {a.id: (a.name, a.provider) for a in self._accounts.records()}
-        account_name, provider = self._names.get(record.account_id, ("(removed account)", ""))
+        account_name, provider = self._account_names().get(
+            record.account_id, ("(removed account)", "")
+        )
         entry = PROVIDERS.get(provider)
         schedule = record.schedule
         # the operator's own start for what was made here ("now" is None, whatever day a
@@ -926,6 +955,12 @@ class CampaignService:
             return row.account_id
         record = self._campaigns.get(campaign_id)
         return record.account_id if record else None
+
+    def _account_names(self) -> dict[str, tuple[str, str]]:
+        """Account id -> (name, provider), without looking up any secret."""
+        if self._names is None:
+            self._names = {a.id: (a.name, a.provider) for a in self._accounts.records()}
+        return self._names
 
     def _account_changed(self, account_id: str) -> None:
         self._names = None

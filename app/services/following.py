@@ -82,11 +82,7 @@ class Follower:
     def last_updated(self) -> datetime | None:
         """The oldest "last updated" of the accounts that have campaigns: the list is at least
         this fresh."""
-        times = [
-            self.state(a.id).last_updated
-            for a in self.accounts.records()
-            if self.campaigns.records(a.id)
-        ]
+        times = [self.state(a).last_updated for a in self.campaigns.account_ids()]
         if not times or None in times:
             return None
         return min(t for t in times if t is not None)
@@ -128,7 +124,7 @@ class Follower:
             failures = state.failures + 1
             wait = self._backoff(failures)
             return self._failed(account_id, state, f"{exc} Next try in {wait:.0f} s.", wait)
-        going = any(not r.status.is_final for r in self.campaigns.records(account_id))
+        going = self.campaigns.going(account_id)
         wait = (
             self.interval
             if going or self.campaigns.has_open_intents(account_id)

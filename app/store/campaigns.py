@@ -19,6 +19,8 @@ from app.domain.campaign import CampaignStatus
 from app.domain.schedule import Schedule
 from app.store.database import Database, from_text, to_text, utc_now
 
+_FINAL = tuple(s.value for s in CampaignStatus if s.is_final)
+
 #: Recipients read per query when a campaign is streamed to a provider.
 PAGE_ROWS = 5000
 
@@ -62,6 +64,8 @@ class CampaignRecord:
     synced: datetime | None = None
     final_since: datetime | None = None
     outcomes_synced: datetime | None = None
+    #: outcome status -> recipients, as counted when the outcomes were read
+    outcome_counts: Mapping[str, int] = field(default_factory=dict)
     id: int = 0
 
 
@@ -75,6 +79,13 @@ class CampaignTable:
     def all(self) -> list[CampaignRecord]:
         return [_record(r) for r in self.db.connection.execute("SELECT * FROM campaigns")]
 
+    def page(self, after_id: int = 0, limit: int = 1000) -> list[CampaignRecord]:
+        """Up to ``limit`` campaigns after ``after_id``, in id order (a keyset page)."""
+        rows = self.db.connection.execute(
+            "SELECT * FROM campaigns WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        )
+        return [_record(r) for r in rows]
+
     def get(self, campaign_id: int) -> CampaignRecord | None:
         row = self.db.connection.execute(
             "SELECT * FROM campaigns WHERE id = ?", (campaign_id,)
@@ -86,6 +97,47 @@ class CampaignTable:
             "SELECT * FROM campaigns WHERE account_id = ?", (account_id,)
         )
         return [_record(r) for r in rows]
+
+    def followed(self, account_id: str, ended_after: datetime) -> list[CampaignRecord]:
+        """The account's campaigns at its provider still worth asking about: those still
+        going, and final ones that ended after ``ended_after`` or whose outcomes were never
+        read. One indexed query, however many old campaigns the account has."""
+        rows = self.db.connection.execute(
+            "SELECT * FROM campaigns WHERE account_id = ? AND provider_id IS NOT NULL"
+            " AND missing = 0 AND (status NOT IN (?, ?, ?) OR outcomes_synced IS NULL"
+            " OR final_since >= ?)",
+            (account_id, *_FINAL, to_text(ended_after)),
+        )
+        return [_record(r) for r in rows]
+
+    def with_status(self, account_id: str, status: CampaignStatus) -> list[CampaignRecord]:
+        rows = self.db.connection.execute(
+            "SELECT * FROM campaigns WHERE account_id = ? AND status = ?",
+            (account_id, status.value),
+        )
+        return [_record(r) for r in rows]
+
+    def ids_by_provider_id(self, account_id: str) -> dict[str, int]:
+        rows = self.db.connection.execute(
+            "SELECT provider_id, id FROM campaigns"
+            " WHERE account_id = ? AND provider_id IS NOT NULL",
+            (account_id,),
+        )
+        return {provider_id: campaign_id for provider_id, campaign_id in rows}
+
+    def going(self, account_id: str) -> bool:
+        """Whether the account has a campaign that is not final."""
+        row = self.db.connection.execute(
+            "SELECT 1 FROM campaigns WHERE account_id = ? AND status NOT IN (?, ?, ?) LIMIT 1",
+            (account_id, *_FINAL),
+        ).fetchone()
+        return row is not None
+
+    def account_ids(self) -> set[str]:
+        """The accounts that have campaigns."""
+        return {
+            r[0] for r in self.db.connection.execute("SELECT DISTINCT account_id FROM campaigns")
+        }
 
     def insert(self, record: CampaignRecord) -> CampaignRecord:
         now = utc_now()
@@ -219,7 +271,7 @@ def _values(record: CampaignRecord) -> tuple[Any, ...]:
         value = getattr(record, name)
         if name == "schedule":
             value = schedule_to_json(value)
-        elif name == "options":
+        elif name in _JSON:
             value = json.dumps(dict(value), sort_keys=True)
         elif isinstance(value, datetime):
             value = to_text(value)
@@ -235,6 +287,7 @@ _TIMES = frozenset(
     {"scheduled_at", "created", "updated", "synced", "final_since", "outcomes_synced"}
 )
 _FLAGS = frozenset({"short_links", "missing"})
+_JSON = frozenset({"options", "outcome_counts"})
 
 
 def _record(row: sqlite3.Row) -> CampaignRecord:
@@ -243,7 +296,7 @@ def _record(row: sqlite3.Row) -> CampaignRecord:
         value = row[name]
         if name == "schedule":
             value = schedule_from_json(value)
-        elif name == "options":
+        elif name in _JSON:
             value = json.loads(value)
         elif name == "status":
             value = CampaignStatus(value)

@@ -67,9 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL,
         synced TEXT,
         final_since TEXT,
-        outcomes_synced TEXT
+        outcomes_synced TEXT,
+        outcome_counts TEXT NOT NULL DEFAULT '{}'
     );
-    CREATE INDEX campaigns_by_account ON campaigns(account_id);
+    CREATE INDEX campaigns_by_account ON campaigns(account_id, status);
     CREATE INDEX campaigns_by_provider_id ON campaigns(account_id, provider_id);
     CREATE TABLE texts (
         id INTEGER PRIMARY KEY,

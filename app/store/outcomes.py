@@ -13,12 +13,12 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.outcomes import OutcomeStatus, RecipientOutcome
+from app.domain.outcomes import OutcomeStatus, RecipientOutcome, join_rows
 from app.store.campaigns import PAGE_ROWS, StoredRecipient
 from app.store.database import Database, from_text, to_text
 
-#: Distinct phones joined per statement by :meth:`OutcomeTable.join_rows_steps`.
-JOIN_SPAN = 20_000
+#: Outcomes joined per step of :meth:`OutcomeTable.join_rows_steps` (about 20 ms).
+JOIN_SPAN = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,60 +60,48 @@ class OutcomeTable:
         return first_seq + len(rows)
 
     def join_rows_steps(self, campaign_id: int) -> Iterator[int]:
-        """Give each outcome the recipient row it reports on, a span of phones per step
-        (yielding the phones done so far), so that a million outcomes never hold the event
-        loop for long.
-
-        The rule is :func:`app.domain.outcomes.join_rows`'s: the n-th outcome for a number
-        gets the n-th submitted row with that number; one without a row keeps NULL. Here it
-        is a SQL join over window-numbered rows, phone range by phone range (a number's rows
-        never straddle two ranges), so no mapping of a million numbers sits in memory.
-        """
+        """Give each outcome the recipient row it reports on, by the rule of
+        :func:`app.domain.outcomes.join_rows` (the n-th outcome for a number gets the n-th
+        submitted row with that number), one range of phone numbers per step: a number's
+        rows never straddle two ranges, so no mapping of a million numbers is ever held,
+        and each step (yielding the outcomes done so far) holds the event loop briefly."""
         c = self.db.connection
         low = ""
         done = 0
         while True:
-            high_row = c.execute(
-                "SELECT phone FROM outcomes INDEXED BY outcomes_by_phone"
-                " WHERE campaign_id = ? AND phone > ? ORDER BY phone LIMIT 1 OFFSET ?",
+            bound = c.execute(
+                "SELECT phone FROM outcomes WHERE campaign_id = ? AND phone > ?"
+                " ORDER BY phone LIMIT 1 OFFSET ?",
                 (campaign_id, low, JOIN_SPAN - 1),
             ).fetchone()
-            high = high_row[0] if high_row else None
+            high = bound[0] if bound else None
             span = "phone > ?" + ("" if high is None else " AND phone <= ?")
-            args = (low,) if high is None else (low, high)
+            args = (campaign_id, low) if high is None else (campaign_id, low, high)
+            rows_by_phone: dict[str, list[int]] = {}
+            for phone, row in c.execute(
+                f"SELECT phone, row FROM recipients WHERE campaign_id = ? AND {span}"
+                " ORDER BY phone, row",
+                args,
+            ):
+                rows_by_phone.setdefault(phone, []).append(row)
+            # by phone, then seq: what join_rows needs (each number's outcomes in order),
+            # and the order of the phone index, where "by seq" would scan the whole campaign
+            outcomes = c.execute(
+                f"SELECT * FROM outcomes WHERE campaign_id = ? AND {span} ORDER BY phone, seq",
+                args,
+            ).fetchall()
+            seqs = [o["seq"] for o in outcomes]
+            joined = join_rows(map(_reported, outcomes), rows_by_phone)
             with self.db.transaction() as t:
-                t.execute(
-                    "UPDATE outcomes SET row = m.row FROM ("
-                    " SELECT o.seq, r.row FROM"
-                    "  (SELECT seq, phone, ROW_NUMBER() OVER (PARTITION BY phone ORDER BY seq)"
-                    f"   AS n FROM outcomes WHERE campaign_id = ? AND {span}) o"
-                    "  JOIN (SELECT row, phone, ROW_NUMBER() OVER (PARTITION BY phone"
-                    f"   ORDER BY row) AS n FROM recipients WHERE campaign_id = ? AND {span}) r"
-                    "  ON o.phone = r.phone AND o.n = r.n) AS m"
-                    " WHERE outcomes.campaign_id = ? AND outcomes.seq = m.seq",
-                    (campaign_id, *args, campaign_id, *args, campaign_id),
+                t.executemany(
+                    "UPDATE outcomes SET row = ? WHERE campaign_id = ? AND seq = ?",
+                    ((o.row, campaign_id, seq) for o, seq in zip(joined, seqs, strict=True)),
                 )
-            done += JOIN_SPAN
+            done += len(seqs)
             yield done
             if high is None:
                 return
             low = high
-
-    def count(self, campaign_id: int, statuses: Collection[OutcomeStatus] = ()) -> int:
-        where, args = _filter(campaign_id, statuses)
-        return int(
-            self.db.connection.execute(f"SELECT COUNT(*) FROM outcomes {where}", args).fetchone()[0]
-        )
-
-    def counts(self, campaign_id: int) -> dict[OutcomeStatus, int]:
-        counts = dict.fromkeys(OutcomeStatus, 0)
-        rows = self.db.connection.execute(
-            "SELECT status, COUNT(*) FROM outcomes WHERE campaign_id = ? GROUP BY status",
-            (campaign_id,),
-        )
-        for status, count in rows:
-            counts[OutcomeStatus(status)] = count
-        return counts
 
     def failed_recipients(self, campaign_id: int) -> Iterator[StoredRecipient]:
         """The recipients whose outcome failed, in row order, a keyset page at a time."""
@@ -140,11 +128,28 @@ class OutcomeTable:
         limit: int,
         statuses: Collection[OutcomeStatus] = (),
     ) -> list[StoredOutcome]:
-        """``limit`` outcomes from position ``offset`` of the (filtered) list, in seq order."""
+        """``limit`` outcomes from position ``offset`` of the (filtered) list, in seq order.
+        Unfiltered, positions are seq numbers (a direct look-up); filtered, the status index
+        is walked from its start."""
+        if not statuses:
+            rows = self.db.connection.execute(
+                "SELECT * FROM outcomes WHERE campaign_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                (campaign_id, offset, limit),
+            )
+            return [_outcome(r) for r in rows]
         where, args = _filter(campaign_id, statuses)
+        # the offset is skipped in the status index alone; only the page's rows are read
+        seqs = [
+            r[0]
+            for r in self.db.connection.execute(
+                f"SELECT seq FROM outcomes {where} ORDER BY seq LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            )
+        ]
+        marks = ", ".join("?" * len(seqs))
         rows = self.db.connection.execute(
-            f"SELECT * FROM outcomes {where} ORDER BY seq LIMIT ? OFFSET ?",
-            (*args, limit, offset),
+            f"SELECT * FROM outcomes WHERE campaign_id = ? AND seq IN ({marks}) ORDER BY seq",
+            (campaign_id, *seqs),
         )
         return [_outcome(r) for r in rows]
 
@@ -165,11 +170,18 @@ def _filter(
 ) -> tuple[str, tuple[object, ...]]:
     if not statuses:
         return "WHERE campaign_id = ?", (campaign_id,)
+    if len(statuses) == 1:  # "=" walks the status index in seq order; "IN" would sort
+        (only,) = statuses
+        return "WHERE campaign_id = ? AND status = ?", (campaign_id, only.value)
     marks = ", ".join("?" * len(statuses))
     return f"WHERE campaign_id = ? AND status IN ({marks})", (
         campaign_id,
         *(s.value for s in statuses),
     )
+
+
+def _reported(row: sqlite3.Row) -> RecipientOutcome:
+    return RecipientOutcome(row["phone"], OutcomeStatus(row["status"]), row["provider_status"])
 
 
 def _outcome(row: sqlite3.Row) -> StoredOutcome:

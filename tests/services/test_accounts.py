@@ -149,6 +149,8 @@ async def test_an_account_with_unfinished_campaigns_is_not_removed(desk):
         {"application_id": "sandbox", "application_secret": "sandbox"},
     )
     campaign = await desk.campaigns.create_draft(added.id, spec_for("routee"))
+    row = desk.campaigns.list.get(campaign)
+    assert (row.account_name, row.provider_name) == ("R", "Routee")
     with pytest.raises(AccountError, match="1 campaign\\(s\\) that are not finished"):
         desk.accounts.remove(added.id)
     await desk.campaigns.delete(campaign)

@@ -41,6 +41,9 @@ async def test_a_finished_campaign_keeps_every_recipients_outcome_at_its_row(des
     campaign = await sent_and_done(desk, provider)
     counts = desk.campaigns.outcome_counts(campaign)
     assert sum(counts.values()) == 6 and counts[OutcomeStatus.FAILED] >= 1
+    assert desk.campaigns.outcome_count(campaign) == 6
+    failed_only = frozenset({OutcomeStatus.FAILED})
+    assert desk.campaigns.outcome_count(campaign, failed_only) == counts[OutcomeStatus.FAILED]
     outcomes = desk.campaigns.outcome_page(campaign, 0, 10)
     assert sorted(o.row for o in outcomes) == [0, 1, 2, 3, 4, 5]
     (failed,) = desk.campaigns.outcome_page(campaign, 0, 10, frozenset({OutcomeStatus.FAILED}))
