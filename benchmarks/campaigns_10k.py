@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import shutil
 import time
@@ -48,11 +49,22 @@ AT_SANDBOX_PER_PROVIDER = 10
 
 
 class Probe:
-    """The longest gap between ticks of a coroutine that wants to run every millisecond."""
+    """The longest gap between ticks of a coroutine that wants to run every millisecond, and
+    the longest pass of the garbage collector meanwhile (which stops every thread)."""
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.longest_gc = 0.0
+        self._gc_started = 0.0
         self._task: asyncio.Task[None] | None = None
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_started = now
+        else:
+            self.longest_gc = max(self.longest_gc, now - self._gc_started)
 
     async def _tick(self) -> None:
         last = time.perf_counter()
@@ -64,7 +76,7 @@ class Probe:
 
     async def measure(self, work: Callable[[], Awaitable[Any]]) -> tuple[Any, float, float]:
         """Run ``work``; its result, seconds taken and longest stall (ms)."""
-        self.longest = 0.0
+        self.longest = self.longest_gc = 0.0
         self._task = asyncio.ensure_future(self._tick())
         await asyncio.sleep(0.005)
         started = time.perf_counter()
@@ -74,16 +86,21 @@ class Probe:
         self._task.cancel()
         return result, took, self.longest * 1000
 
+    def report(self, what: str, took: float, stall_ms: float, extra: str = "") -> None:
+        """One line: the step's time, its longest stall and, when long, its longest GC pass."""
+        gc_ms = self.longest_gc * 1000
+        gc_note = f"(gc {gc_ms:.0f} ms)" if gc_ms >= 10 else ""
+        print(
+            f"  {what:<46} {took * 1000:9.1f} ms   longest stall {stall_ms:6.1f} ms"
+            f" {gc_note:>11}  {extra}"
+        )
+
 
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def report(what: str, took: float, stall_ms: float, extra: str = "") -> None:
-    print(f"  {what:<46} {took * 1000:9.1f} ms   longest stall {stall_ms:6.1f} ms  {extra}")
 
 
 def fill_store(db: Database, campaigns: int, outcomes: int) -> int:
@@ -177,33 +194,33 @@ async def main(campaigns: int, outcomes: int) -> None:
     service = CampaignService(db, accounts, pool, clock)
     print("The list's queries")
     _, took, stall = await probe.measure(service.start)
-    report(f"load {len(service.list):,} rows (start)", took, stall, f"RSS {rss_mb():.0f} MB")
+    probe.report(f"load {len(service.list):,} rows (start)", took, stall, f"RSS {rss_mb():.0f} MB")
     for key in (SortKey.NAME, SortKey.STATUS, SortKey.COST):
 
         async def sort(key: SortKey = key) -> None:
             service.list.set_sort(key, descending=True)
 
         _, took, stall = await probe.measure(sort)
-        report(f"sort by {key.value}", took, stall)
+        probe.report(f"sort by {key.value}", took, stall)
 
     async def by_provider() -> None:
         service.list.set_filter(CampaignFilter(providers=frozenset({"cordial"})))
 
     _, took, stall = await probe.measure(by_provider)
-    report(f"filter by provider ({len(service.list):,} shown)", took, stall)
+    probe.report(f"filter by provider ({len(service.list):,} shown)", took, stall)
 
     async def by_text() -> None:
         service.list.set_filter(CampaignFilter(text="autumn"))
 
     _, took, stall = await probe.measure(by_text)
-    report(f"filter by text ({len(service.list):,} shown)", took, stall)
+    probe.report(f"filter by text ({len(service.list):,} shown)", took, stall)
     service.list.set_filter(CampaignFilter())
 
     async def find() -> int | None:
         return service.list.find("Campaign 09999")
 
     _, took, stall = await probe.measure(find)
-    report("find a name", took, stall)
+    probe.report("find a name", took, stall)
 
     async def one_update() -> None:
         row = service.list.get(big + campaigns // 2)
@@ -211,25 +228,25 @@ async def main(campaigns: int, outcomes: int) -> None:
         service.list.upsert([replace(row, name="Renamed", sent=row.sent + 1)])
 
     _, took, stall = await probe.measure(one_update)
-    report("a row changed and moved (sorted by cost)", took, stall)
+    probe.report("a row changed and moved (sorted by cost)", took, stall)
 
     async def gates() -> dict[Action, Any]:
         return service.actions(big + 1)
 
     _, took, stall = await probe.measure(gates)
-    report("the eight action gates of one row", took, stall)
+    probe.report("the eight action gates of one row", took, stall)
 
     async def counts() -> Any:
         return service.outcome_counts(big)
 
     _, took, stall = await probe.measure(counts)
-    report("outcome counts by status (1 campaign)", took, stall)
+    probe.report("outcome counts by status (1 campaign)", took, stall)
 
     async def page() -> Any:
         return service.outcome_page(big, 29_000, 100, frozenset({OutcomeStatus.FAILED}))
 
     _, took, stall = await probe.measure(page)
-    report("a page of failed outcomes near the end", took, stall)
+    probe.report("a page of failed outcomes near the end", took, stall)
 
     print("Outcomes")
 
@@ -238,7 +255,7 @@ async def main(campaigns: int, outcomes: int) -> None:
             await asyncio.sleep(0)
 
     _, took, stall = await probe.measure(join)
-    report(f"join {outcomes:,} outcomes to their rows", took, stall)
+    probe.report(f"join {outcomes:,} outcomes to their rows", took, stall)
     target = DATA / "outcomes.csv"
 
     async def export() -> int:
@@ -246,7 +263,7 @@ async def main(campaigns: int, outcomes: int) -> None:
 
     written, took, stall = await probe.measure(export)
     size = target.stat().st_size / 1e6
-    report(
+    probe.report(
         f"export {written:,} outcomes to CSV", took, stall, f"{size:.0f} MB, RSS {rss_mb():.0f} MB"
     )
 
@@ -272,7 +289,7 @@ async def main(campaigns: int, outcomes: int) -> None:
         await asyncio.gather(*(follower.cycle(sandbox_account_id(p)) for p in PROVIDERS))
 
     _, took, stall = await probe.measure(cycle)
-    report("one cycle of the five accounts, in parallel", took, stall, f"{requests} requests")
+    probe.report("one cycle of the five accounts, in parallel", took, stall, f"{requests} requests")
     states = [follower.state(sandbox_account_id(p)).error for p in PROVIDERS]
     assert not any(states), states
     print(f"  RSS at the end {rss_mb():.0f} MB")

@@ -14,6 +14,7 @@ holds the values in the OS keyring).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from pathlib import Path
 from app.store.settings import data_dir
 
 FILE_NAME = "campaigns.sqlite3"
+#: Rows changed between two checkpoints of the WAL into the file.
+CHECKPOINT_CHANGES = 20_000
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -153,9 +156,13 @@ class Database:
         self.path = path or default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._depth = 0
+        self._checkpointed = 0  # total_changes at the last checkpoint
+        self._checkpointer: threading.Thread | None = None
+        self.checkpoints = 0  # done by the checkpoint thread
         try:
             self.connection = _connect(self.path)
             self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA wal_autocheckpoint=0")  # see _after_commit
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"The campaign store {self.path} cannot be opened: {exc}.") from None
@@ -188,8 +195,31 @@ class Database:
             else:
                 with self.connection:
                     yield self.connection
+                self._after_commit()
         finally:
             self._depth -= 1
+
+    def _after_commit(self) -> None:
+        """Copy the WAL into the file in a thread of its own once enough was written: done by
+        the committing thread, SQLite's own checkpoint (and its fsync) held the window's loop
+        for up to 100 ms."""
+        if self.connection.total_changes - self._checkpointed < CHECKPOINT_CHANGES:
+            return
+        if self._checkpointer is not None and self._checkpointer.is_alive():
+            return
+        self._checkpointed = self.connection.total_changes
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint, name="sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint(self) -> None:
+        connection = sqlite3.connect(self.path)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.checkpoints += 1
+        finally:
+            connection.close()
 
     @contextmanager
     def durable_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -208,6 +238,8 @@ class Database:
         return _connect(self.path)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         self.connection.close()
 
 

@@ -172,3 +172,13 @@ def test_outcomes_join_their_rows_as_the_domain_rule_does(db, monkeypatch):
     assert [r[0] for r in outcomes.failed_recipients(made.id)] == [0, 4]  # 1st +1, 2nd +2
     streamed = list(outcome_rows(db.reader(), made.id, {OutcomeStatus.DELIVERED}))
     assert [o.phone for o in streamed] == ["+2", "+1"]
+
+
+def test_the_wal_is_copied_into_the_file_by_a_thread_of_its_own(db, monkeypatch):
+    monkeypatch.setattr("app.store.database.CHECKPOINT_CHANGES", 50)
+    an_account(db)
+    table = CampaignTable(db)
+    made = table.insert(CampaignRecord("rocketcoms-1", "A", "k"))
+    table.recipients_writer(made.id).write((i, i, f"+{i}", "t", {}) for i in range(60))
+    db.close()  # waits for the checkpoint thread
+    assert db.checkpoints == 1
