@@ -220,6 +220,20 @@ async def test_rows_with_different_texts_are_refused_naming_the_row(rig: Rig):
     assert rig.messages == {}
 
 
+async def test_every_row_whose_text_differs_is_flagged_not_only_the_first(rig: Rig):
+    report = await rig.provider.validate(make_spec(["B", "A", "A", "C", "A", "A"]))
+    assert not report.ok and report.campaign_id is None
+    assert [(i.code, i.index, i.column) for i in report.issues] == [
+        ("PER_ROW_TEXT", 0, "message"),  # the first row is the odd one: most rows say "A"
+        ("PER_ROW_TEXT", 3, "message"),
+    ]
+    assert all("line 3, the text of 4 of 6 rows" in i.message for i in report.issues)
+    with pytest.raises(ValidationError) as caught:
+        await rig.provider.create(make_spec(["B", "A", "A", "C", "A", "A"]))
+    assert "2 rows (lines 2 and 5) have a different text" in str(caught.value)
+    assert rig.messages == {}
+
+
 @pytest.mark.parametrize(
     ("kw", "words"),
     [
