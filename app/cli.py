@@ -34,6 +34,7 @@ from app.domain.pricing import (
     default_price_table,
     load_price_table,
 )
+from app.domain.wording import counted
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,15 +297,14 @@ def _write_table(batch: Batch, out: TextIO) -> None:
         for issue in result.issues:
             out.write(f"{'':8}{issue.severity.value:<8}{issue.code.value:<18}{issue.message}\n")
     totals = batch.totals
+    rows, segments = counted(totals.rows, "row"), counted(totals.segments, "segment")
     out.write(
-        f"\n{totals.rows} rows, {totals.segments} segments, {prices.format(totals.cost)}; "
-        f"{totals.errors} rows with errors, {totals.warnings} with warnings.\n"
+        f"\n{rows}, {segments}, {prices.format(totals.cost)}; "
+        f"{counted(totals.errors, 'row')} with errors, {totals.warnings:,} with warnings.\n"
     )
     for region, country in totals.by_country.items():
-        out.write(
-            f"  {region:<3} {country.rows:>8} rows {country.segments:>9} segments "
-            f"{prices.format(country.cost):>16}\n"
-        )
+        rows, segments = counted(country.rows, "row"), counted(country.segments, "segment")
+        out.write(f"  {region:<3} {rows:>14} {segments:>18} {prices.format(country.cost):>16}\n")
 
 
 def _clip(text: str, width: int) -> str:

@@ -86,6 +86,16 @@ def test_clean_file_exits_0_and_prints_a_table(capsys):
     assert "0 rows with errors" in out
 
 
+def test_the_table_says_1_row_not_1_rows(capsys, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("phone,message\n+447400123456,Hi\nnot a number,Hi\n", encoding="utf-8")
+    code, out, _ = preview(capsys, str(path), "--region", "GB")
+    assert code == 1
+    assert "2 rows, 2 segments" in out and "; 1 row with errors" in out
+    by_country = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert ["GB", "1", "row", "1", "segment"] in [line[:5] for line in by_country]
+
+
 def test_table_shows_each_issue_under_its_row(capsys):
     code, out, _ = preview(capsys, NEEDS_FIXING, "--region", "GB")
     assert code == 1

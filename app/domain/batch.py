@@ -250,7 +250,8 @@ def _duplicate_issue(e164: str, partners: int, first_lines: list[int]) -> RowIss
         where = f"on line {shown[0]}"
     else:
         listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if others == 0 else ", ".join(shown)
-        where = f"on lines {listed}" + (f" and {others} more rows" if others else "")
+        more = f" and {others} more {'row' if others == 1 else 'rows'}" if others else ""
+        where = f"on lines {listed}{more}"
     return RowIssue(
         IssueCode.ROW_DUPLICATE, IssueSeverity.WARNING, "phone", f"{e164} is also {where}."
     )

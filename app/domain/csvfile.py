@@ -619,15 +619,16 @@ def write_rows(path: Path, layout: CsvLayout, rows: Iterable[tuple[str, ...]]) -
             )
             line_break = "\\n" if layout.newline_escape else layout.newline
             line = 1
+            name = _ENCODING_NAMES.get(layout.encoding, layout.encoding)
             if layout.has_header:
-                _write_row(writer.writerow, [escape_formula(c) for c in layout.columns], line)
+                _write_row(writer.writerow, [escape_formula(c) for c in layout.columns], line, name)
                 line += 1
             for row in rows:
                 cells = [escape_formula(c) for c in row]
                 message = layout.message_column
                 if message < len(cells) and "\n" in cells[message]:
                     cells[message] = cells[message].replace("\n", line_break)
-                _write_row(writer.writerow, cells, line)
+                _write_row(writer.writerow, cells, line, name)
                 line += 1 + sum(c.count("\n") for c in cells)
             file.flush()
             os.fsync(file.fileno())
@@ -639,14 +640,17 @@ def write_rows(path: Path, layout: CsvLayout, rows: Iterable[tuple[str, ...]]) -
         raise
 
 
-def _write_row(write: Callable[[list[str]], object], cells: list[str], line: int) -> None:
+def _write_row(
+    write: Callable[[list[str]], object], cells: list[str], line: int, encoding: str
+) -> None:
+    """Write one row; a character ``encoding`` (its plain name: the codec's own can be
+    "charmap") cannot hold is a :class:`CsvFileError` naming it and its line."""
     try:
         write(cells)
     except UnicodeEncodeError as error:
         char = error.object[error.start]
         raise CsvFileError(
-            f"'{char}' cannot be saved in {_ENCODING_NAMES.get(error.encoding, error.encoding)}; "
-            "save the file as UTF-8 instead.",
+            f"'{char}' cannot be saved in {encoding}; save the file as UTF-8 instead.",
             line=line,
         ) from None
 

@@ -38,6 +38,7 @@ import httpx
 from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCampaign
 from app.domain.campaign_settings import Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
+from app.domain.wording import counted
 from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
 from app.providers.errors import (
     AuthError,
@@ -347,7 +348,7 @@ class BulkSmsProvider(Provider):
         checked = await self._survey(spec)
         if checked.issues:
             raise ValidationError(
-                f"{len(checked.issues)} row(s) cannot be sent through BulkSMS.",
+                f"{counted(len(checked.issues), 'row')} cannot be sent through BulkSMS.",
                 provider=PROVIDER,
                 issues=checked.issues,
             )

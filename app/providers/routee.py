@@ -41,6 +41,7 @@ from app.domain.campaign_settings import (
     fit_name,
 )
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
+from app.domain.wording import counted
 from app.providers.base import CampaignSpec, Provider, ValidationReport
 from app.providers.errors import (
     AuthError,
@@ -640,7 +641,8 @@ def _partly_done(exc: ProviderError, created: list[dict[str, Any]]) -> ProviderE
     if created:
         ids = join_id([p["trackingId"] for p in created])
         exc.args = (
-            f"{exc} {len(created)} part(s) were already accepted by Routee ({ids}); sending "
+            f"{exc} {counted(len(created), 'part')} {'was' if len(created) == 1 else 'were'} "
+            f"already accepted by Routee ({ids}); sending "
             "the same campaign again completes the rest without sending twice.",
         )
     return exc

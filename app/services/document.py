@@ -214,7 +214,7 @@ class Document:
         self.batch = batch
         self.path = None if restoring is not None and restoring.untitled else path
         self.restored = False
-        self.opened.emit(batch, f"Opened {path.name}: {len(batch):,} rows")
+        self.opened.emit(batch, f"Opened {path.name}: {counted(len(batch), 'row')}")
         if restoring is None:
             self._begin_journal(stamp)
             self.context.settings.add_recent(path)

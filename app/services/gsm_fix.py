@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from app.domain.batch import Batch
 from app.domain.links import analyze_as_sent
 from app.domain.sms import to_gsm
+from app.domain.wording import counted
 from app.services.jobs import Steps
 
 _STRIDE = 256
@@ -82,7 +83,7 @@ def describe(plan: GsmFixPlan, batch: Batch) -> str:
     rows = len(plan.changes)
     money = batch.settings.prices.format(plan.cost_saved)
     lines = [
-        f"Replace the characters that force UCS-2 in {rows:,} row{'s' if rows != 1 else ''}.",
+        f"Replace the characters that force UCS-2 in {counted(rows, 'row')}.",
         f"Segments: {plan.segments_before:,} → {plan.segments_after:,} "
         f"(saves {plan.segments_saved:,}, {money}).",
     ]
@@ -91,7 +92,8 @@ def describe(plan: GsmFixPlan, batch: Batch) -> str:
         lines.append(f"Replacements: {common}.")
     if plan.still_ucs2:
         lines.append(
-            f"{plan.still_ucs2:,} of these rows keep a character with no GSM look-alike "
-            "(an emoji, say) and stay UCS-2."
+            f"{plan.still_ucs2:,} of these rows {'keeps' if plan.still_ucs2 == 1 else 'keep'} "
+            "a character with no GSM look-alike "
+            f"(an emoji, say) and {'stays' if plan.still_ucs2 == 1 else 'stay'} UCS-2."
         )
     return "\n".join(lines)

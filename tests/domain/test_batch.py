@@ -481,3 +481,11 @@ def test_a_large_duplicate_group_reports_every_partner_after_rows_moved():
     assert batch.last_removal_changed == set(range(40))
     assert batch.insert_rows(40, removed) == set(range(41))
     assert batch.totals == fresh_copy(batch).totals
+
+
+def test_one_more_partner_is_one_more_row():
+    batch = Batch(SETTINGS)
+    batch.append_rows(RowData(GB_MOBILE, "Hi", line=n + 2) for n in range(5))
+    assert batch.result(0).issues[0].message == (
+        f"{GB_MOBILE} is also on lines 3, 4, 5 and 1 more row."
+    )

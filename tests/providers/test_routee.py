@@ -315,7 +315,7 @@ async def test_insufficient_balance_and_a_resend_completes_without_duplicates(
     with pytest.raises(InsufficientFunds) as info:
         await h.provider.send(spec)
     assert info.value.code == "400001009"
-    assert "1 part(s) were already accepted" in str(info.value)
+    assert "1 part was already accepted" in str(info.value)
     h.env.settings["routee.balance"] = 100.0
     sent = await h.provider.send(spec)
     assert len(split_id(sent.id)) == 2

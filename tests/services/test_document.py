@@ -186,3 +186,11 @@ def test_a_file_changed_while_it_loads_is_noticed_after_a_crash(
     (found,) = journals.recover()
     assert found.base_state is BaseState.CHANGED
     found.release()
+
+
+def test_a_file_of_one_row_opens_as_1_row(document, tmp_path, qtbot):
+    opened = []
+    document.opened.connect(lambda batch, message: opened.append(message))
+    document.open(write_csv(tmp_path / "one.csv", ROWS[:1]))
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    assert opened == ["Opened one.csv: 1 row"]

@@ -9,6 +9,7 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from app.domain.batch import RowData
+from app.domain.wording import counted
 from app.services.columns import Column
 
 
@@ -72,8 +73,7 @@ class RemoveRowsCommand(QUndoCommand):
     """
 
     def __init__(self, model: EditableRows, rows: Sequence[int]) -> None:
-        count = len(set(rows))
-        super().__init__(f"Delete {count} row{'s' if count != 1 else ''}")
+        super().__init__(f"Delete {counted(len(set(rows)), 'row')}")
         self._model = model
         self._runs = _runs(sorted(set(rows), reverse=True))
         self._removed: list[list[RowData]] = []

@@ -26,6 +26,7 @@ from PySide6.QtGui import QColor, QUndoStack
 
 from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
 from app.domain.sms import ForcingChar
+from app.domain.wording import counted
 from app.services.columns import (
     NUMERIC,
     Column,
@@ -533,8 +534,8 @@ class BatchModel(QAbstractTableModel):
 
 def message_tooltip(batch: Batch, row: int) -> str:
     analysis = batch.result(row).analysis
-    parts = "part" if analysis.segments == 1 else "parts"
-    lines = [f"{analysis.encoding}, {analysis.units} units, {analysis.segments} {parts}"]
+    units, parts = counted(analysis.units, "unit"), counted(analysis.segments, "part")
+    lines = [f"{analysis.encoding}, {units}, {parts}"]
     if analysis.forcing:
         shown = []
         for forcing in analysis.forcing[:8]:
