@@ -24,6 +24,33 @@ if TYPE_CHECKING:
 
 HEADLESS_COMMANDS = ("preview", "sandbox")
 
+#: Qt's standard command-line options (qt6options(7), the QApplication and QGuiApplication
+#: docs) that take a value (``-style fusion`` or ``-style=fusion``), and those that stand alone.
+#: Qt reads them with one dash or two.
+QT_VALUE_OPTIONS = frozenset(
+    {
+        "platform",
+        "platformpluginpath",
+        "platformtheme",
+        "plugin",
+        "style",
+        "stylesheet",
+        "qwindowgeometry",
+        "qwindowicon",
+        "qwindowtitle",
+        "session",
+        "display",
+        "geometry",
+        "name",
+        "title",
+        "visual",
+        "fontengine",
+        "dialogs",
+        "qmljsdebugger",
+    }
+)
+QT_FLAG_OPTIONS = frozenset({"reverse", "widgetcount", "nograb", "dograb", "sync"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     # In a PyInstaller bundle, a spawned helper process (the preview's phone checker) starts
@@ -38,14 +65,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="campaign-desk",
         description="Edit, check and send bulk SMS campaigns. "
         f"Headless commands: {', '.join(HEADLESS_COMMANDS)} (see 'campaign-desk preview -h').",
+        epilog="Qt's standard options (-platform xcb, -style fusion, -reverse...) go to Qt.",
     )
     parser.add_argument("--version", action="version", version=f"campaign-desk {__version__}")
     parser.add_argument("file", nargs="?", help="a CSV file of recipients to open")
-    options = parser.parse_args(args)
+    ours, qt_args, missing = split_qt_arguments(args)
+    if missing:
+        parser.error(f"{missing} needs a value")
+    options = parser.parse_args(ours)
 
     from app.ui.application import run_gui
 
-    return run_gui(options.file, build_context(start_sandbox=True))
+    return run_gui(options.file, build_context(start_sandbox=True), qt_args)
+
+
+def split_qt_arguments(args: Sequence[str]) -> tuple[list[str], list[str], str]:
+    """``(ours, Qt's, missing)``: Qt's standard options with their values go to Qt, the rest
+    to the argument parser; ``missing`` names a Qt option given without its value ("" when
+    none is). After ``--`` every argument is ours (a file named ``-style``, say)."""
+    ours: list[str] = []
+    qt: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            ours += [arg, *items]
+            break
+        name, equals, _ = arg.removeprefix("-").removeprefix("-").partition("=")
+        if not arg.startswith("-"):
+            ours.append(arg)
+        elif name in QT_VALUE_OPTIONS:
+            qt.append(arg)
+            if not equals:
+                value = next(items, None)
+                if value is None:
+                    return ours, qt, arg
+                qt.append(value)
+        elif name in QT_FLAG_OPTIONS and not equals:
+            qt.append(arg)
+        else:
+            ours.append(arg)
+    return ours, qt, ""
 
 
 def build_context(*, start_sandbox: bool = False) -> AppContext:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -23,19 +24,26 @@ from app.ui.main_window import MainWindow
 log = logging.getLogger("campaign_desk.ui")
 
 
-def run_gui(path: str | None, context: AppContext) -> int:
-    """Show the main window (opening ``path`` when given) and run until it is closed."""
-    QCoreApplication.setOrganizationName("Campaign Desk")
-    QCoreApplication.setApplicationName("Campaign Desk")
-    QGuiApplication.setDesktopFileName("campaign-desk")
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setWindowIcon(QIcon(str(resource_path("icons", "campaign-desk.svg"))))
+def run_gui(path: str | None, context: AppContext, qt_args: Sequence[str] = ()) -> int:
+    """Show the main window (opening ``path`` when given) and run until it is closed;
+    ``qt_args`` are Qt's own options (``-platform xcb``, ``-style fusion``...)."""
+    app = make_application(qt_args)
     # The window closes before the HTTP client does: the loop must outlive the last window.
     app.setQuitOnLastWindowClosed(False)
     sys.excepthook = report_exception
     qasync.run(_main(path, context))
     return 0
+
+
+def make_application(qt_args: Sequence[str] = ()) -> QApplication:
+    """The application, handed Qt's own command-line options (the one already made, if any)."""
+    QCoreApplication.setOrganizationName("Campaign Desk")
+    QCoreApplication.setApplicationName("Campaign Desk")
+    QGuiApplication.setDesktopFileName("campaign-desk")
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "campaign-desk.svg"))))
+    return app
 
 
 async def _main(path: str | None, context: AppContext) -> None:
