@@ -20,6 +20,7 @@ from app.domain.batch import Batch
 from app.domain.wording import counted
 from app.providers.base import CampaignSpec, Provider
 from app.providers.errors import ProviderError
+from app.services.findings import ProviderFindings
 from app.services.jobs import Job, Runner, Steps
 from app.services.problems import EntryRun, PanelEntry, RowsUpdate, provider_entries, scan_steps
 from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
@@ -45,7 +46,8 @@ class ProblemsList(Protocol):
 
 
 class Problems:
-    """Local issues of every row, kept current as rows are edited, added and removed."""
+    """Local issues of every row, kept current as rows are edited, added and removed, and the
+    provider's findings (:attr:`findings`) for as long as the rows they name are unchanged."""
 
     #: a full scan of ``rows`` rows started
     scanning = Signal(int)
@@ -53,6 +55,7 @@ class Problems:
     def __init__(self, runner: Runner, entries: ProblemsList) -> None:
         self.runner = runner
         self.entries = entries
+        self.findings = ProviderFindings()
         self.batch: Batch | None = None
         self._generation = 0  # bumped when rows are added or removed
         self._scanned_generation = 0  # the generation the provider's entries are for
@@ -90,6 +93,7 @@ class Problems:
         self.batch = batch
         self._generation += 1
         self.entries.clear()
+        self.findings.clear()
         self.rescan()
 
     def stop(self) -> None:
@@ -102,6 +106,7 @@ class Problems:
         self._patching = set()
 
     def rows_changed(self, rows: set[int]) -> None:
+        self.findings.drop_rows(rows)  # the panel drops its copies when it patches the rows
         self._changed |= rows
         if not _running(self._rescan_timer) and not _running(self._scan):
             self._restart_patch_timer()
@@ -111,6 +116,9 @@ class Problems:
         the rows' new places, which the next edits of shared numbers need."""
         assert self.batch is not None
         self._generation += 1
+        if self.findings:  # about rows that are no longer where they were
+            self.findings.clear()
+            self.entries.set_provider(())
         self._changed.clear()
         self._patching = set()
         if self._patch_timer is not None:
@@ -140,8 +148,12 @@ class Problems:
         self.scanning.emit(len(batch))
         self._scan = self.runner.start(scan_steps(batch), done)
 
-    def set_provider(self, entries: Iterable[PanelEntry]) -> None:
+    def set_provider(self, entries: Iterable[PanelEntry], source: str) -> None:
+        """A validate-only run's findings, by ``source`` (the account's name)."""
+        assert self.batch is not None
+        entries = list(entries)
         self.entries.set_provider(entries)
+        self.findings.set(self.batch, entries, source)
         self._scanned_generation = self._generation
 
     def rows_with_issues(self, severity: str | None) -> Steps | None:
@@ -257,7 +269,7 @@ class Validation:
                 "no longer fits the rows. Run the validation again.",
             )
             return
-        self.problems.set_provider(provider_entries(issues))
+        self.problems.set_provider(provider_entries(issues), account.name)
         found = counted(len(issues), "problem") if issues else "no problems"
         skipped = recipients.skipped
         verb = "was" if skipped == 1 else "were"

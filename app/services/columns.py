@@ -5,12 +5,13 @@ Plain Python (no Qt): what each column shows, and the key it sorts by, for one b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from app.domain.batch import Batch, IssueSeverity, RowResult
+from app.services.problems import PanelEntry
 
 
 class Field(StrEnum):
@@ -101,16 +102,23 @@ def _computed_text(batch: Batch, result: RowResult, field: Field) -> str:
     return issues_text(result)
 
 
-def issues_text(result: RowResult) -> str:
-    if not result.issues:
+def issues_text(
+    result: RowResult, found: Sequence[PanelEntry] = (), source: str = "provider"
+) -> str:
+    """The first issue of the row (local ones first, then what ``source``, the provider,
+    ``found``; its findings are named after it) and how many more there are."""
+    if result.issues:
+        first = result.issues[0].message
+    elif found:
+        first = f"{source}: {found[0].message}"
+    else:
         return ""
-    first = result.issues[0].message
-    more = len(result.issues) - 1
+    more = len(result.issues) + len(found) - 1
     return f"{first} (+{more} more)" if more else first
 
 
-def worst_severity(result: RowResult) -> IssueSeverity | None:
-    severities = {i.severity for i in result.issues}
+def worst_severity(result: RowResult, found: Sequence[PanelEntry] = ()) -> IssueSeverity | None:
+    severities = {i.severity for i in result.issues} | {IssueSeverity(e.severity) for e in found}
     if IssueSeverity.ERROR in severities:
         return IssueSeverity.ERROR
     return IssueSeverity.WARNING if severities else None
@@ -120,8 +128,11 @@ def worst_severity(result: RowResult) -> IssueSeverity | None:
 _ISSUE_RANK = {(True, True): 0, (True, False): 0, (False, True): 1, (False, False): 2}
 
 
-def sort_key(batch: Batch, column: Column) -> Callable[[int], Any]:
-    """The key of a batch row when sorting by ``column``."""
+def sort_key(
+    batch: Batch, column: Column, found: Callable[[int], tuple[bool, bool]] | None = None
+) -> Callable[[int], Any]:
+    """The key of a batch row when sorting by ``column``; ``found`` gives a row's (error,
+    warning) flags from the provider, which count like its own in the Issues column."""
     field = column.field
     if field is Field.PHONE:
         return batch.phone
@@ -138,4 +149,12 @@ def sort_key(batch: Batch, column: Column) -> Callable[[int], Any]:
         Field.COST: batch.cost,
         Field.ISSUES: lambda row: _ISSUE_RANK[batch.issue_flags(row)],
     }
+    if field is Field.ISSUES and found is not None:
+        flags = batch.issue_flags
+
+        def rank(row: int) -> int:
+            (error, warning), (found_error, found_warning) = flags(row), found(row)
+            return _ISSUE_RANK[(error or found_error, warning or found_warning)]
+
+        return rank
     return keys[field]

@@ -49,7 +49,9 @@ def test_rows_that_move_are_rescanned_once_and_provider_findings_expire(runner, 
     batch = batch_of([("+447400123456", "Hi"), ("+447400123457", "Hi")])
     problems.reset(batch)
     qtbot.waitUntil(lambda: problems.current)
-    problems.set_provider([PanelEntry(1, 3, "error", Source.PROVIDER, "phone", "X", "refused")])
+    problems.set_provider(
+        [PanelEntry(1, 3, "error", Source.PROVIDER, "phone", "X", "refused")], "Sandbox"
+    )
     assert [e.source for e in entries.entries] == [Source.PROVIDER]
     generation = problems.generation
     batch.insert_rows(0, [RowData(BAD, "Hi", ())])

@@ -34,9 +34,11 @@ from app.services.columns import (
     cell_text,
     columns_for,
     edit_text,
+    issues_text,
     sort_key,
     worst_severity,
 )
+from app.services.findings import ProviderFindings, with_rows
 from app.services.jobs import Steps, run_to_end
 from app.services.row_filter import RowFilter
 from app.store import autosave
@@ -95,9 +97,18 @@ class BatchModel(QAbstractTableModel):
     rows_moved = Signal()  # rows were inserted or removed: batch row numbers shifted
     edited = Signal(object)  # a journal entry (see app.store.autosave)
 
-    def __init__(self, batch: Batch, undo_stack: QUndoStack, parent: Any = None) -> None:
+    def __init__(
+        self,
+        batch: Batch,
+        undo_stack: QUndoStack,
+        parent: Any = None,
+        findings: ProviderFindings | None = None,
+    ) -> None:
+        """``findings``: the provider's, shown and counted with the rows' own issues."""
         super().__init__(parent)
         self.undo_stack = undo_stack
+        self.findings = findings if findings is not None else ProviderFindings()
+        self.findings.changed.connect(self._findings_changed)
         self.read_only = False
         self._batch = batch
         self._columns = columns_for(batch.extra_columns)
@@ -185,8 +196,12 @@ class BatchModel(QAbstractTableModel):
 
     def _cell(self, row: int, column: Column) -> Cell:
         forcing = self.result(row).analysis.forcing if column.field is Field.MESSAGE else None
+        if column.field is Field.ISSUES:
+            text = issues_text(self.result(row), self.findings.of(row), self.findings.source)
+        else:
+            text = cell_text(self._batch, row, column, self.result)
         return (
-            cell_text(self._batch, row, column, self.result),
+            text,
             self._background(row, column),
             _RIGHT if column.field in NUMERIC else None,
             forcing,
@@ -282,7 +297,8 @@ class BatchModel(QAbstractTableModel):
         if column < 0:
             places = yield from _places_steps(rows, len(self._batch), 3 * count, total)
             return SortedRows(rows, places)
-        key = sort_key(self._batch, self._columns[column])
+        found = self.findings.flags if self.findings else None
+        key = sort_key(self._batch, self._columns[column], found)
         keys: list[object] = []
         for start in range(0, count, _FILTER_STRIDE):
             keys.extend(map(key, rows[start : start + _FILTER_STRIDE]))
@@ -332,6 +348,7 @@ class BatchModel(QAbstractTableModel):
         returning a :class:`SortedRows`. ``kept``: a job that finds the rows (in file order)
         faster than a look at each row (the error panel's)."""
         rows = yield from (kept if kept is not None else self._kept_steps(row_filter))
+        rows = with_rows(rows, self.findings.kept_by(row_filter))
         return (yield from self._ordered_steps(rows, self.sort_column, self.sort_order))
 
     def _kept_steps(self, row_filter: RowFilter) -> Steps:
@@ -465,6 +482,15 @@ class BatchModel(QAbstractTableModel):
         return after + 1 if after >= 0 else len(self._order)
 
     def _rows_changed(self, rows: set[int]) -> None:
+        """The batch's results of ``rows`` changed: repaint them and the totals, and say so."""
+        self._repaint(rows)
+        if rows:
+            self.results_changed.emit(rows)
+
+    def _findings_changed(self, rows: set[int]) -> None:
+        self._repaint(rows)
+
+    def _repaint(self, rows: set[int]) -> None:
         """One ``dataChanged`` per contiguous run of view rows, then the totals."""
         self._forget()
         last_column = len(self._columns) - 1
@@ -485,8 +511,6 @@ class BatchModel(QAbstractTableModel):
         for first, last in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.totals_changed.emit()
-        if rows:
-            self.results_changed.emit(rows)
 
     # -- loading -----------------------------------------------------------------------------
     def sync_appended(self) -> bool:
@@ -506,11 +530,14 @@ class BatchModel(QAbstractTableModel):
     def _background(self, row: int, column: Column) -> QColor | None:
         field = column.field
         if field is Field.ISSUES:
-            severity = worst_severity(self.result(row))
+            severity = worst_severity(self.result(row), self.findings.of(row))
             return None if severity is None else SEVERITY_TINT[severity]
         if field is Field.PHONE or field is Field.MESSAGE:
             issues = self.result(row).issues
             severities = [i.severity for i in issues if i.column == field.value]
+            severities += [
+                IssueSeverity(e.severity) for e in self.findings.of(row) if e.column == field.value
+            ]
             if severities:
                 worst = min(severities, key=lambda s: s is not IssueSeverity.ERROR)
                 return SEVERITY_TINT[worst]
@@ -521,14 +548,23 @@ class BatchModel(QAbstractTableModel):
     def _tooltip(self, row: int, column: Column) -> str | None:
         result = self.result(row)
         field = column.field
-        if field is Field.MESSAGE or field is Field.ENCODING:
+        found = self.findings.of(row)
+        source = self.findings.source
+        if field is Field.ENCODING:
             return message_tooltip(self._batch, row)
+        if field is Field.MESSAGE:
+            lines = [message_tooltip(self._batch, row)]
+            lines += [f"{source}: {e.message}" for e in found if e.column == "message"]
+            return "\n".join(lines)
         if field is Field.PHONE:
             lines = [f"Sent to {result.e164}" if result.e164 else "Not a usable number"]
             lines += [i.message for i in result.issues if i.column == "phone"]
+            lines += [f"{source}: {e.message}" for e in found if e.column == "phone"]
             return "\n".join(lines)
         if field is Field.ISSUES:
-            return "\n".join(f"{i.severity.value.capitalize()}: {i.message}" for i in result.issues)
+            lines = [f"{i.severity.value.capitalize()}: {i.message}" for i in result.issues]
+            lines += [f"{e.severity.capitalize()} ({source}): {e.message}" for e in found]
+            return "\n".join(lines)
         return None
 
 

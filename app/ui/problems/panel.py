@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from functools import cache
 from itertools import compress
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,6 +49,9 @@ from app.ui.widgets.jobs import free_in_slices
 
 Index = QModelIndex | QPersistentModelIndex
 
+#: What a problem with the whole file says when it is chosen: there is no row to go to.
+WHOLE_FILE = "This problem is about the whole file, not one row: there is no row to show."
+
 #: More edited rows than this at once: rebuild the shown list with one reset instead of a
 #: remove and an insert per row (each costs the view a pass over its rows).
 _RESET_ABOVE_ROWS = 32
@@ -76,10 +80,15 @@ class IssueListModel(QAbstractTableModel):
     def data(self, index: Index, role: int = roles.DISPLAY) -> Any:
         if role == roles.DISPLAY:
             return _cell(self._shown[index.row()], index.column())
-        if role == roles.TOOLTIP and index.column() == len(HEADERS) - 1:
-            return self._shown[index.row()].message
+        if role == roles.TOOLTIP:
+            entry = self._shown[index.row()]
+            if entry.row < 0:
+                return f"{entry.message}\n\n{WHOLE_FILE}"
+            return entry.message if index.column() == len(HEADERS) - 1 else None
         if role == roles.DECORATION and index.column() == 0:
             return _severity_icon(self._shown[index.row()].severity)
+        if role == roles.FONT and self._shown[index.row()].row < 0:
+            return _italic()
         return None
 
     def headerData(
@@ -240,13 +249,22 @@ def _cell(entry: PanelEntry, column: int) -> str:
         return entry.source.value
     if column == 2:
         if entry.row < 0:
-            return "File"
-        return str(entry.line) if entry.line else f"new row {entry.row + 1}"
+            return "Whole file"
+        return f"{entry.line:,}" if entry.line else "new row"
     if column == 3:
+        if entry.row < 0:
+            return "—"
         return (entry.column or "row").capitalize()
     if column == 4:
         return entry.code
     return entry.message
+
+
+@cache
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
 
 
 def _severity_icon(severity: str) -> QIcon:
@@ -255,9 +273,11 @@ def _severity_icon(severity: str) -> QIcon:
 
 class ErrorPanel(QWidget):
     """The list with its severity and source filters. ``row_activated(batch_row, column)``
-    asks the editor to select and show that row."""
+    asks the editor to select and show that row; ``message(text, ms)`` is a word for the
+    status bar."""
 
     row_activated = Signal(int, str)
+    message = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -323,6 +343,8 @@ class ErrorPanel(QWidget):
         entry = self.model.entry(index.row())
         if entry.row >= 0:
             self.row_activated.emit(entry.row, entry.column or "")
+        else:
+            self.message.emit(WHOLE_FILE, 8000)
 
     def show_checking(self, rows: int) -> None:
         """Say that the rows are being checked, until the entries change (the scan's result):

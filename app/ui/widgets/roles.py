@@ -14,6 +14,7 @@ TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 DECORATION = int(Qt.ItemDataRole.DecorationRole)
 BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FONT = int(Qt.ItemDataRole.FontRole)
 USER = int(Qt.ItemDataRole.UserRole)
 
 HORIZONTAL = Qt.Orientation.Horizontal

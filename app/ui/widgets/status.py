@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from app.domain.batch import Batch
 from app.domain.wording import counted
+from app.services.findings import ProviderFindings
 
 
 class Progress:
@@ -43,24 +44,41 @@ class Progress:
 
 
 class Totals:
-    """Rows, segments and cost of the whole batch, and how many rows have errors or warnings,
-    at the right of the status bar."""
+    """Rows, segments and cost of the whole batch, and how many rows have errors or warnings
+    (their own, or from the provider's last validate-only run), at the right of the status
+    bar."""
 
-    def __init__(self, bar: QStatusBar) -> None:
+    def __init__(self, bar: QStatusBar, findings: ProviderFindings | None = None) -> None:
+        self.findings = findings if findings is not None else ProviderFindings()
         self.totals_label = QLabel()
         self.totals_label.setToolTip("Totals of every row, whatever the filter shows")
         # Rows, not problems: a row can have several; the Problems panel counts each one.
         self.errors_label = QLabel()
-        self.errors_label.setToolTip("Rows with at least one error: a provider would reject them")
         self.warnings_label = QLabel()
-        self.warnings_label.setToolTip("Rows with at least one warning: they can be sent")
         for label in (self.totals_label, self.errors_label, self.warnings_label):
             bar.addPermanentWidget(label)
 
     def update(self, batch: Batch) -> None:
-        totals = batch.totals
+        totals, findings = batch.totals, self.findings
         money = batch.settings.prices.format(totals.cost)
         rows, segments = counted(totals.rows, "row"), counted(totals.segments, "segment")
         self.totals_label.setText(f"{rows}  ·  {segments}  ·  {money}")
-        self.errors_label.setText(f"  ·  {counted(totals.errors, 'row')} with errors")
-        self.warnings_label.setText(f"  ·  {counted(totals.warnings, 'row')} with warnings  ")
+        errors = f"{counted(totals.errors + findings.errors_added, 'row')} with errors"
+        warnings = f"{counted(totals.warnings + findings.warnings_added, 'row')} with warnings"
+        if findings.errors_added:
+            errors += f" ({findings.errors_added:,} only from {findings.source})"
+        if findings.warnings_added:
+            warnings += f" ({findings.warnings_added:,} only from {findings.source})"
+        file_errors = sum(entry.severity == "error" for entry in findings.file)
+        if file_errors:
+            errors += f", and {counted(file_errors, 'error')} about the whole file"
+        if len(findings.file) > file_errors:
+            file_warnings = counted(len(findings.file) - file_errors, "warning")
+            warnings += f", and {file_warnings} about the whole file"
+        self.errors_label.setText(f"  ·  {errors}")
+        self.warnings_label.setText(f"  ·  {warnings}  ")
+        checked = f", here or by {findings.source}'s validate-only run" if findings else ""
+        self.errors_label.setToolTip(
+            f"Rows with at least one error{checked}: a provider would reject them"
+        )
+        self.warnings_label.setToolTip(f"Rows with at least one warning{checked}: they can be sent")

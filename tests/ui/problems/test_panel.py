@@ -10,6 +10,7 @@ from app.services.jobs import run_to_end
 from app.services.problems import EntryRun, Source, provider_entries, scan_steps
 from app.ui.problems import panel as panel_module
 from app.ui.problems.panel import ErrorPanel, IssueListModel
+from app.ui.widgets import roles
 
 
 def batch_with_issues(context) -> Batch:
@@ -55,7 +56,7 @@ def test_panel_lists_filters_and_counts(context, qtbot, qtmodeltester):
         (2, Source.LOCAL),
     ]
     assert model.counts() == (3, 2)
-    assert model.index(0, 2).data() == "File" and model.index(1, 2).data() == "2"
+    assert model.index(0, 2).data() == "Whole file" and model.index(1, 2).data() == "2"
     assert panel.summary.text() == "3 errors, 2 warnings"
 
     panel.severity_box.setCurrentIndex(panel.severity_box.findData("warning"))
@@ -120,3 +121,19 @@ def test_rows_with_issues_are_found_a_slice_at_a_time(context, monkeypatch):
         monkeypatch.setattr(panel_module, "ROWS_SLICE", size)
         for severity, rows in expected.items():
             assert run_to_end(model.local_rows_steps(severity)) == rows
+
+
+def test_a_problem_with_the_whole_file_says_so_and_does_not_jump(context, qtbot):
+    panel = ErrorPanel()
+    qtbot.addWidget(panel)
+    whole = ProviderIssue("QUOTA", "Over quota.", severity=Severity.WARNING)
+    panel.model.set_provider(provider_entries([whole]))
+    model = panel.model
+    assert [model.index(0, c).data() for c in range(2, 4)] == ["Whole file", "—"]
+    assert "about the whole file, not one row" in model.index(0, 0).data(roles.TOOLTIP)
+    assert model.index(0, 5).data(roles.FONT).italic()
+    jumps, said = [], []
+    panel.row_activated.connect(lambda row, column: jumps.append(row))
+    panel.message.connect(lambda text, ms: said.append(text))
+    panel.view.activated.emit(model.index(0, 0))
+    assert jumps == [] and said == [panel_module.WHOLE_FILE]
