@@ -33,7 +33,7 @@ from app.ui.editor.editor import Editor
 from app.ui.editor.files import DocumentFiles
 from app.ui.editor.model import BatchModel
 from app.ui.problems.panel import ErrorPanel
-from app.ui.widgets.actions import make_action, toolbar
+from app.ui.widgets.actions import make_action, redo_keys, toolbar
 from app.ui.widgets.dialogs import Dialogs
 from app.ui.widgets.docks import bottom_dock, column
 from app.ui.widgets.geometry import restore_geometry, save_geometry
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.campaigns.message.connect(lambda text: self._say(text, 10000))
         self.error_dock.raise_()
         self.progress = Progress(self.statusBar())
+        self.statusBar().addPermanentWidget(self.editor.shown_label)
         self.totals = Totals(self.statusBar(), findings)
         self._build_actions()
         self._build_menus()
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcuts(key.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setIcon(app_icon("edit-redo"))
-        self.redo_action.setShortcuts(key.Redo)
+        self.redo_action.setShortcuts(redo_keys())
         self.undo_action.setIconText("Undo")  # the menu item says what it undoes
         self.redo_action.setIconText("Redo")
         self.validate_action = make_action(

@@ -256,7 +256,7 @@ def test_gsm_fix_for_a_row_says_what_it_saves(window, open_file, tmp_path):
     assert view_cell(window, 0, Field.SEGMENTS) == "2"
     action = window.editor.gsm_fix_action([0])
     price = window.batch.settings.prices.format(window.batch.result(0).cost // 2)
-    assert action.text() == f"Use GSM characters in row 1: saves 1 segment ({price})"
+    assert action.text() == f"Use GSM characters in this row: saves 1 segment ({price})"
     action.trigger()
     assert view_cell(window, 0, Field.SEGMENTS) == "1"
     nothing = window.editor.gsm_fix_action([0])

@@ -8,8 +8,8 @@ from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from app.domain.batch import RowData
-from app.domain.wording import counted
+from app.domain.batch import Batch, RowData
+from app.domain.wording import counted, on_line
 from app.services.columns import Column
 
 
@@ -17,6 +17,8 @@ class EditableRows(Protocol):
     """What the commands edit: the editor's model (a protocol, so that the model can import
     the commands it pushes without the two importing each other)."""
 
+    @property
+    def batch(self) -> Batch: ...
     def write_cell(self, row: int, column: Column, value: str) -> None: ...
     def write_messages(self, changes: Iterable[tuple[int, str]]) -> None: ...
     def insert_batch_rows(self, row: int, rows: Sequence[RowData]) -> None: ...
@@ -25,7 +27,7 @@ class EditableRows(Protocol):
 
 class SetCellCommand(QUndoCommand):
     def __init__(self, model: EditableRows, row: int, column: Column, old: str, new: str) -> None:
-        super().__init__(f"Edit {column.title.lower()} in row {row + 1}")
+        super().__init__(f"Edit {column.title.lower()} {on_line(model.batch.line(row))}")
         self._model, self._row, self._column = model, row, column
         self._old, self._new = old, new
 

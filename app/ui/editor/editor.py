@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QLabel,
     QMenu,
     QMessageBox,
     QVBoxLayout,
@@ -84,12 +85,18 @@ class Editor(QWidget):
             self.filter_box.addItem(row_filter.value, row_filter)
         self.filter_box.setToolTip("Which rows the editor shows")
         self.filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # How many rows the filter shows, for as long as it does: a passing message went
+        # stale after 5 s, or as soon as rows were added, removed or shown again.
+        self.shown_label = QLabel()
+        self.shown_label.hide()
         self._build_actions()
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.find_bar.found.connect(self._select_view_row)
         self.filter_box.currentIndexChanged.connect(self._filter_chosen)
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_chosen)
+        model.modelReset.connect(self._model_reset)
+        model.totals_changed.connect(self._update_shown)  # after rows came or went
 
     @property
     def batch(self) -> Batch:
@@ -123,8 +130,13 @@ class Editor(QWidget):
             self.delete_rows,
             icon="list-remove",
             shortcut="Ctrl+-",
-            tip="Delete the selected rows",
+            tip="Delete the rows of the selection (Delete)",
         )
+        # Delete as in every spreadsheet, but only where the rows are (in the table or its
+        # find bar; a line edit open there takes the key for itself), not in the problems list.
+        self.delete_action.setShortcuts([QKeySequence(key.Delete), QKeySequence("Ctrl+-")])
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.delete_action)
         self.find_action = make_action(
             self, "&Find…", self.find_bar.open, icon="edit-find", shortcut=key.Find
         )
@@ -199,8 +211,9 @@ class Editor(QWidget):
 
     def delete_rows(self) -> None:
         rows = self.selected_rows()
-        if rows:
+        if rows and not self.busy:
             self.undo_stack.push(RemoveRowsCommand(self.model, rows))
+            self.message.emit(f"Deleted {counted(len(rows), 'row')}; Ctrl+Z brings back.", 5000)
 
     def apply_gsm_fix(self, plan: GsmFixPlan) -> None:
         if not plan.changes:
@@ -210,10 +223,12 @@ class Editor(QWidget):
 
     def fix_all_rows(self) -> None:
         """Plan the GSM fix for every row, show what it saves, apply it if the operator agrees."""
-        self.message.emit("Looking for characters that force UCS-2…", 0)
         if self._fix is not None:
             self._fix.cancel()
-        self._fix = self.runner.start(plan_steps(self.batch), self._confirm_fix)
+        self.message.emit("Looking for characters that force UCS-2…", 0)
+        self._fix = self.runner.start(
+            plan_steps(self.batch), self._confirm_fix, cancelled=self._clear_message
+        )
 
     def _confirm_fix(self, plan: GsmFixPlan) -> None:
         self.message.emit("", 0)
@@ -256,9 +271,10 @@ class Editor(QWidget):
     ) -> None:
         """Show the rows ``row_filter`` keeps (a chunked job unless it is every row in file
         order), then call ``then``."""
+        if self._filter is not None:
+            self._filter.cancel()  # its rows, and its word in the status bar, are stale
         if row_filter is RowFilter.ALL and self.model.sort_column < 0:
             self.model.apply_filter(RowFilter.ALL)
-            self.message.emit("", 0)
             then()
             return
         # The problems list may already know every row with an issue: no need to look at each.
@@ -273,21 +289,16 @@ class Editor(QWidget):
         )
 
         def done(rows: SortedRows) -> None:
+            self.message.emit("", 0)
             self.model.apply_filter(row_filter, rows)
-            if every:
-                self.message.emit("", 0)
-            else:
-                shown = f"{len(rows.rows):,} of {counted(len(self.batch), 'row')} shown"
-                self.message.emit(shown, 5000)
             then()
 
-        if self._filter is not None:
-            self._filter.cancel()
-        self._filter = self.runner.start(self.model.filter_steps(row_filter, kept), done)
+        self._filter = self.runner.start(
+            self.model.filter_steps(row_filter, kept), done, cancelled=self._clear_message
+        )
 
     def _sort_chosen(self, column: int, order: Qt.SortOrder) -> None:
         title = self.model.columns[column].title if column >= 0 else "file order"
-        self.message.emit(f"Sorting by {title}…", 0)
 
         def done(rows: SortedRows | None) -> None:
             self.model.apply_sort(column, order, rows)
@@ -295,7 +306,10 @@ class Editor(QWidget):
 
         if self._sort is not None:
             self._sort.cancel()
-        self._sort = self.runner.start(self.model.sort_steps(column, order), done)
+        self.message.emit(f"Sorting by {title}…", 0)
+        self._sort = self.runner.start(
+            self.model.sort_steps(column, order), done, cancelled=self._clear_message
+        )
 
     def restore_file_order(self) -> None:
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -327,12 +341,31 @@ class Editor(QWidget):
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def _clear_message(self) -> None:
+        self.message.emit("", 0)
+
+    def _model_reset(self) -> None:
+        """A new document shows every row: so must the filter box."""
+        filtering = self._filter is not None and self._filter.running
+        if self.model.row_filter is RowFilter.ALL and not filtering:
+            self.reset_filter_box()
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        row_filter = self.model.row_filter
+        self.shown_label.setVisible(row_filter is not RowFilter.ALL)
+        if row_filter is not RowFilter.ALL:
+            total = counted(len(self.batch), "row")
+            self.shown_label.setText(
+                f"{row_filter.value}: {self.model.rowCount():,} of {total} shown  "
+            )
+
     def _current_changed(self) -> None:
         self.find_bar.current_row = self.view.currentIndex().row()
 
 
 def _fix_label(plan: GsmFixPlan, rows: list[int], batch: Batch) -> str:
-    where = f"row {rows[0] + 1}" if len(rows) == 1 else f"{len(rows):,} selected rows"
+    where = "this row" if len(rows) == 1 else counted(len(rows), "selected row")
     if not plan.changes:
         return f"Use GSM characters in {where} (nothing to replace)"
     segments = plan.segments_saved

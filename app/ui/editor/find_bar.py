@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
+from app.domain.wording import on_line
 from app.services.jobs import Steps
 from app.ui.editor.model import BatchModel
 from app.ui.widgets.jobs import ChunkedJob
@@ -104,6 +105,7 @@ class FindBar(QWidget):
         if view_row < 0:
             self.status.setText("No match")
             return
-        self.status.setText(f"Row {self._model.batch_row(view_row) + 1:,}")
+        line = self._model.batch.line(self._model.batch_row(view_row))
+        self.status.setText(f"Found {on_line(line)}")
         self.current_row = view_row
         self.found.emit(view_row)

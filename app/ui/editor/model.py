@@ -240,7 +240,13 @@ class BatchModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = roles.DISPLAY
     ) -> Any:
         if orientation == roles.VERTICAL:
-            return str(self.batch_row(section) + 1) if role == roles.DISPLAY else None
+            # The row's line in the file: the number the problems panel, the issue texts, the
+            # provider's answers and ``campaign-desk preview`` give it, and that stays with it
+            # when rows are sorted, added or removed.
+            if role != roles.DISPLAY:
+                return None
+            line = self._batch.line(self.batch_row(section))
+            return str(line) if line else "new"
         if role == roles.DISPLAY:
             return self._columns[section].title
         if role == roles.TOOLTIP:

@@ -135,6 +135,11 @@ class RowNumbers(QHeaderView):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
+        # A click on a row's number selects the row (Shift and Ctrl extend the selection), as
+        # on the table's own header: a header made by hand is not clickable until told.
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self.setToolTip("The row's line in the file (new: a row added here)")
 
     def sizeHint(self) -> QSize:
         if self.count() == 0:  # no rows: no strip of grey beside the empty table

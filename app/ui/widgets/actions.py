@@ -33,6 +33,14 @@ def make_action(
     return action
 
 
+def redo_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
+    """The platform's Redo keys (``platform``: the running one's), and Ctrl+Y everywhere:
+    what operators coming from a spreadsheet press. An X11 desktop has only Ctrl+Shift+Z."""
+    keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if platform is None else platform
+    ctrl_y = QKeySequence("Ctrl+Y")
+    return keys if ctrl_y in keys else [*keys, ctrl_y]
+
+
 def toolbar(bar: QToolBar, name: str) -> QToolBar:
     """``bar`` as every toolbar of the window: named (its place is saved), text beside the
     icons, fixed in place."""
