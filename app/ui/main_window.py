@@ -265,7 +265,8 @@ class MainWindow(QMainWindow):
         if self.document.loading:
             name = f"{self.document.loading_name} (loading…)"
         self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
-        self.setWindowModified(self.document.modified)
+        # a file loading is not modified: the changes to the one before were saved or dropped
+        self.setWindowModified(self.document.modified and not self.document.loading)
 
     def _update_actions(self) -> None:
         idle = not self.document.loading
