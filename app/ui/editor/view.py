@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QGradient, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QGradient, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -45,6 +45,8 @@ _FOCUS_MARGIN = QStyle.PixelMetric.PM_FocusFrameHMargin
 _SELECTED = QStyle.StateFlag.State_Selected
 _HIGHLIGHTED_TEXT, _TEXT = QPalette.ColorRole.HighlightedText, QPalette.ColorRole.Text
 _LEFT_MIDDLE = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+_ELIDE_RIGHT = Qt.TextElideMode.ElideRight
+ELLIPSIS = "…"
 # The first QPainter.fillRect call builds the enums of its gradient overloads (4 ms); build them
 # here rather than in that paint.
 for _gradient_enum in ("Type", "Spread", "CoordinateMode", "InterpolationMode", "Preset"):
@@ -94,10 +96,7 @@ def _draw_marked(
     metrics = opt.fontMetrics
     normal = opt.palette.color(role)
     x = rect.left()
-    for start, end, marked in _runs(text, forcing):
-        if x > rect.right():
-            break
-        run = text[start:end]
+    for run, marked in visible_runs(text, forcing, metrics, rect.width()):
         width = metrics.horizontalAdvance(run)
         box = QRect(x, rect.top(), width, rect.height())
         if marked:
@@ -105,6 +104,19 @@ def _draw_marked(
         painter.setPen(MARK_TEXT if marked else normal)
         painter.drawText(box, _LEFT_MIDDLE, run)
         x += width
+
+
+def visible_runs(
+    text: str, forcing: tuple[ForcingChar, ...], metrics: QFontMetrics, width: int
+) -> list[tuple[str, bool]]:
+    """The pieces of ``text`` to draw in ``width`` pixels, each marked (it forces UCS-2) or
+    not: all of it, or as much as fits followed by "…", as every other cell is cut."""
+    shown = metrics.elidedText(text, _ELIDE_RIGHT, width)
+    cut = shown != text
+    if cut:
+        text = shown.removesuffix(ELLIPSIS)  # what Qt keeps of the text: a prefix
+    runs = [(text[start:end], marked) for start, end, marked in _runs(text, forcing)]
+    return [*runs, (ELLIPSIS, False)] if cut else runs
 
 
 def _runs(text: str, forcing: tuple[ForcingChar, ...]) -> list[tuple[int, int, bool]]:

@@ -7,7 +7,8 @@ from PySide6.QtGui import QUndoStack
 
 from app.domain.batch import Batch, RowData
 from app.ui.editor.model import BatchModel
-from app.ui.editor.view import BatchView
+from app.ui.editor.view import ELLIPSIS, BatchView, visible_runs
+from app.ui.widgets import roles
 from tests.ui.conftest import next_turn
 
 
@@ -84,3 +85,26 @@ def settle(qtbot) -> None:
     for _ in range(2):
         with qtbot.waitSignal(next_turn().timeout, timeout=1000):
             pass
+
+
+def test_a_long_message_with_marked_characters_is_cut_with_an_ellipsis(qtbot, context):
+    text = "“Welcome back” – we have missed you, here is 20% off everything in store today"
+    batch = Batch(context.batch_settings(context.settings))
+    batch.insert_rows(0, [RowData("+447400123456", text, line=2)])
+    forcing = batch.result(0).analysis.forcing
+    metrics = BatchView().fontMetrics()
+    width = metrics.horizontalAdvance(text) // 2
+    runs = visible_runs(text, forcing, metrics, width)
+    assert runs[-1] == (ELLIPSIS, False)
+    shown = "".join(run for run, _ in runs[:-1])
+    assert text.startswith(shown) and 0 < len(shown) < len(text)
+    assert sum(metrics.horizontalAdvance(run) for run, _ in runs) <= width
+    assert runs[0] == ("“", True)  # the marks stay on the characters that are still shown
+    whole = visible_runs(text, forcing, metrics, metrics.horizontalAdvance(text) + 10)
+    assert "".join(run for run, _ in whole) == text
+
+
+def test_the_message_tooltip_counts_in_the_singular(qtbot, context):
+    _, model = shown_view(qtbot, context, 1)
+    model.write_cell(0, model.columns[1], "é")
+    assert model.index(0, 1).data(roles.TOOLTIP).startswith("GSM-7, 1 unit, 1 part")
