@@ -24,6 +24,7 @@ class AppSettings:
     account: str = "rocketcoms"  # provider key of the selected (sandbox) account
     default_region: str = ""  # "": from the telephone locale (see domain.batch)
     short_links: bool = False
+    theme: str = "system"  # "system", "light" or "dark" (app.ui.widgets.theme.Theme)
     recent_files: list[str] = field(default_factory=list)
 
     def add_recent(self, path: Path) -> None:

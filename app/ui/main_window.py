@@ -40,6 +40,7 @@ from app.ui.widgets.geometry import restore_geometry, save_geometry
 from app.ui.widgets.icons import app_icon
 from app.ui.widgets.jobs import QtRunner
 from app.ui.widgets.status import Progress, Totals
+from app.ui.widgets.theme import ThemeMenu
 
 APP_TITLE = "Campaign Desk"
 
@@ -186,6 +187,8 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         view.addActions([editor.file_order_action, self.show_panel_action])
         view.addAction(self.campaigns_dock.toggleViewAction())
+        self.theme_menu = ThemeMenu(self.context, self)
+        view.addMenu(self.theme_menu)
         provider = menu.addMenu("&Provider")
         provider.addActions([self.validate_action, self.send_action])
         provider.addSeparator()

@@ -3,26 +3,60 @@ the banner that says when that account is a sandbox."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
 
 from app.domain.accounts import Account
 from app.domain.campaign import Action
 from app.services.context import AppContext
 from app.ui.widgets.region_box import RegionBox
+from app.ui.widgets.theme import is_dark
+
+#: The banner's (background, text, border) on a light and on a dark window: amber either way,
+#: the text at a contrast of 8:1 or more.
+BANNER_COLOURS = {False: ("#fff3cd", "#5c4400", "#e6c35c"), True: ("#4a3b00", "#ffe08a", "#806500")}
+
+
+_WINDOW, _TEXT = QPalette.ColorRole.Window, QPalette.ColorRole.WindowText
 
 
 class SandboxBanner(QLabel):
-    """A strip above the editor, shown while the chosen account is a built-in sandbox."""
+    """A strip above the editor, shown while the chosen account is a built-in sandbox.
+
+    Coloured through its palette, not a style sheet: a widget with a style sheet is not told
+    when the application's palette turns light or dark.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sandboxBanner")
         self.setWordWrap(True)
-        self.setStyleSheet(
-            "#sandboxBanner { background: #fff3cd; color: #5c4400; padding: 6px 10px;"
-            " border-bottom: 1px solid #e6c35c; }"
-        )
+        self.setAutoFillBackground(True)
+        self.setContentsMargins(10, 6, 10, 7)
+        self._border = QColor()
+        self._restyle()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light or dark now, maybe
+            self._restyle()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setPen(self._border)
+        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+
+    def _restyle(self) -> None:
+        background, text, border = (QColor(c) for c in BANNER_COLOURS[is_dark()])
+        self._border = border
+        palette = self.palette()
+        if palette.color(_WINDOW) == background and palette.color(_TEXT) == text:
+            return  # setting it again would announce another change
+        palette.setColor(_WINDOW, background)
+        palette.setColor(_TEXT, text)
+        self.setPalette(palette)
 
     def show_for(self, account: Account) -> None:
         self.setVisible(account.sandbox)
