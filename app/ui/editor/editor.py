@@ -213,7 +213,10 @@ class Editor(QWidget):
         rows = self.selected_rows()
         if rows and not self.busy:
             self.undo_stack.push(RemoveRowsCommand(self.model, rows))
-            self.message.emit(f"Deleted {counted(len(rows), 'row')}; Ctrl+Z brings back.", 5000)
+            them = "it" if len(rows) == 1 else "them"
+            self.message.emit(
+                f"Deleted {counted(len(rows), 'row')}: Ctrl+Z brings {them} back.", 5000
+            )
 
     def apply_gsm_fix(self, plan: GsmFixPlan) -> None:
         if not plan.changes:

@@ -110,13 +110,16 @@ def visible_runs(
     text: str, forcing: tuple[ForcingChar, ...], metrics: QFontMetrics, width: int
 ) -> list[tuple[str, bool]]:
     """The pieces of ``text`` to draw in ``width`` pixels, each marked (it forces UCS-2) or
-    not: all of it, or as much as fits followed by "…", as every other cell is cut."""
+    not: all of it, or as much as fits followed by "…", as every other cell is cut. The "…"
+    is marked when a character that forces UCS-2 is in the part cut off: the cell says
+    UCS-2, and so shows why."""
     shown = metrics.elidedText(text, _ELIDE_RIGHT, width)
-    cut = shown != text
-    if cut:
-        text = shown.removesuffix(ELLIPSIS)  # what Qt keeps of the text: a prefix
-    runs = [(text[start:end], marked) for start, end, marked in _runs(text, forcing)]
-    return [*runs, (ELLIPSIS, False)] if cut else runs
+    if shown == text:
+        return [(text[start:end], marked) for start, end, marked in _runs(text, forcing)]
+    kept = shown.removesuffix(ELLIPSIS)  # what Qt keeps of the text: a prefix
+    runs = [(kept[start:end], marked) for start, end, marked in _runs(kept, forcing)]
+    hidden = any(mark.index + len(mark.char) > len(kept) for mark in forcing)
+    return [*runs, (ELLIPSIS, hidden)]
 
 
 def _runs(text: str, forcing: tuple[ForcingChar, ...]) -> list[tuple[int, int, bool]]:

@@ -102,6 +102,13 @@ def test_a_long_message_with_marked_characters_is_cut_with_an_ellipsis(qtbot, co
     assert runs[0] == ("“", True)  # the marks stay on the characters that are still shown
     whole = visible_runs(text, forcing, metrics, metrics.horizontalAdvance(text) + 10)
     assert "".join(run for run, _ in whole) == text
+    # A character forcing UCS-2 only in the part cut off: the "…" is marked in its place.
+    late = "Bonjour Élodie, votre rendez-vous est confirmé pour jeudi; à bientôt !"
+    batch.set_message(0, late)
+    late_forcing = batch.result(0).analysis.forcing
+    assert late_forcing and late_forcing[0].char == "ô"
+    cut = visible_runs(late, late_forcing, metrics, metrics.horizontalAdvance(late) // 2)
+    assert cut[-1] == (ELLIPSIS, True) and not any(marked for _, marked in cut[:-1])
 
 
 def test_the_message_tooltip_counts_in_the_singular(qtbot, context):
