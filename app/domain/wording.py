@@ -5,8 +5,9 @@ from __future__ import annotations
 
 def on_line(line: int) -> str:
     """Where a row is, for the operator: ``"on line 12"`` of the file, or ``"in a new row"``
-    (line 0: a row added in the editor). The table's row numbers are these lines too."""
-    return f"on line {line:,}" if line else "in a new row"
+    (line 0: a row added in the editor). The table's row numbers are these lines too, written
+    as they are (no thousands separator), as in the issue texts and the providers' answers."""
+    return f"on line {line}" if line else "in a new row"
 
 
 def counted(count: int, noun: str) -> str:

@@ -56,7 +56,7 @@ def single_text(spec: CampaignSpec, provider: str, display: str) -> str:
 
 def _which(differing: list[tuple[int, int]]) -> str:
     """``"line 4 has"``, or ``"3 rows (lines 4, 7 and 9) have"``."""
-    lines = [f"{line:,}" for _, line in differing[:_LINES_NAMED]]
+    lines = [str(line) for _, line in differing[:_LINES_NAMED]]
     if len(differing) == 1:
         return f"line {lines[0]} has"
     more = len(differing) - len(lines)

@@ -105,6 +105,13 @@ class Problems:
         self._changed.clear()
         self._patching = set()
 
+    def clear(self) -> None:
+        """Stop, and list nothing: the rows are about to be replaced (``rescan`` lists
+        those of :attr:`batch` again)."""
+        self.stop()
+        self.entries.clear()
+        self.findings.clear()
+
     def rows_changed(self, rows: set[int]) -> None:
         self.findings.drop_rows(rows)  # the panel drops its copies when it patches the rows
         self._changed |= rows

@@ -307,9 +307,10 @@ class MainWindow(QMainWindow):
 
     # -- the document's life ---------------------------------------------------------------
     def _load_started(self, name: str) -> None:
-        self.problems.stop()
+        self.problems.clear()  # its rows are about to go; a cancelled load rescans them
         self.editor.stop()
         self.progress.show(f"Loading {name}…")
+        self.error_panel.show_loading(name)
         self._update_actions()
         self._update_title()
 

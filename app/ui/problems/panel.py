@@ -250,7 +250,7 @@ def _cell(entry: PanelEntry, column: int) -> str:
     if column == 2:
         if entry.row < 0:
             return "Whole file"
-        return f"{entry.line:,}" if entry.line else "new row"
+        return str(entry.line) if entry.line else "new row"
     if column == 3:
         if entry.row < 0:
             return "—"
@@ -350,6 +350,11 @@ class ErrorPanel(QWidget):
         """Say that the rows are being checked, until the entries change (the scan's result):
         "0 errors" meanwhile would read as a clean file."""
         self.summary.setText(f"Checking {counted(rows, 'row')}…")
+
+    def show_loading(self, name: str) -> None:
+        """While a file loads its rows are checked as they come, and listed here once it is in
+        (what the summary said of the file before, or of an empty start, is no longer true)."""
+        self.summary.setText(f"Listed once {name} is loaded…")
 
     def _update_summary(self) -> None:
         errors, warnings = self.model.counts()

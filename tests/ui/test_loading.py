@@ -1,4 +1,5 @@
-"""The window's title names the file from the moment it is opened, through a long load."""
+"""The window while a file loads: the title names the file from the moment it is opened, and
+the problems panel lists nothing of the rows on their way out."""
 
 from __future__ import annotations
 
@@ -51,3 +52,18 @@ def test_a_load_cancelled_names_the_file_that_stayed(window, open_file, tmp_path
     assert shown_title(window) == "b.csv (loading…) — Campaign Desk"
     window.cancel_running()
     assert shown_title(window) == "a.csv — Campaign Desk"
+
+
+def test_the_panel_lists_nothing_of_the_old_rows_while_a_file_loads(
+    window, open_file, tmp_path, qtbot
+):
+    bad = [("not a number", "Hi", "x")] * 2
+    open_file(window, write_csv(tmp_path / "a.csv", bad))
+    panel = window.error_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)
+    window.files.open_file(write_csv(tmp_path / "b.csv", ROWS * 20_000))
+    assert panel.model.rowCount() == 0  # a click would have shown a row of the wrong file
+    assert panel.summary.text() == "Listed once b.csv is loaded…"
+    window.cancel_running()  # a.csv stays: its problems are listed again
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)
+    assert panel.summary.text() == "2 errors, 0 warnings"
