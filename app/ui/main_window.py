@@ -64,8 +64,7 @@ class MainWindow(QMainWindow):
             self.runner, self.problems, lambda account: context.make_provider(account)
         )
         self.undo_stack = QUndoStack(self)
-        findings = self.problems.findings
-        self.model = BatchModel(self.document.batch, self.undo_stack, self, findings)
+        self.model = BatchModel(self.document.batch, self.undo_stack, self, self.problems.findings)
         self.editor = Editor(self.model, self.problems, self.runner, self.dialogs)
         self.files = DocumentFiles(self, self.document, self.dialogs)
         self.banner = SandboxBanner()
@@ -77,8 +76,7 @@ class MainWindow(QMainWindow):
         self.campaigns.message.connect(lambda text: self._say(text, 10000))
         self.error_dock.raise_()
         self.progress = Progress(self.statusBar())
-        self.statusBar().addPermanentWidget(self.editor.shown_label)
-        self.totals = Totals(self.statusBar(), findings)
+        self.totals = Totals(self.statusBar(), self.problems.findings, self.editor.shown_label)
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
@@ -268,7 +266,6 @@ class MainWindow(QMainWindow):
         if self.document.loading:
             name = f"{self.document.loading_name} (loading…)"
         self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
-        # a file loading is not modified: the changes to the one before were saved or dropped
         self.setWindowModified(self.document.modified and not self.document.loading)
 
     def _update_actions(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.accounts import sandbox_account_id
 from app.services.columns import Field
 from app.services.problems import Source
 from app.services.row_filter import RowFilter
@@ -29,10 +30,14 @@ async def checked(window, tmp_path):
     """The file open, checked locally (no issue), then validated with the Cordial sandbox."""
     window.files.open_file(write_csv(tmp_path / "spring.csv", ROWS))
     await wait_for(window.loaded)
-    window.account_box.setCurrentIndex(window.account_box.findData("cordial"))
+    choose_cordial(window)
     window.validate_action.trigger()
     await wait_for(window.validation_finished)
     return window
+
+
+def choose_cordial(window) -> None:
+    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id("cordial")))
 
 
 def issues_cell(window, row: int):
@@ -105,7 +110,7 @@ async def test_a_finding_about_the_whole_file_is_counted_apart(window, tmp_path)
     same = [(phone, SPRING, name) for phone, _, name in ROWS]
     window.files.open_file(write_csv(tmp_path / "same.csv", same))
     await wait_for(window.loaded)
-    window.account_box.setCurrentIndex(window.account_box.findData("cordial"))
+    choose_cordial(window)
     window.validate_action.trigger()
     await wait_for(window.validation_finished)
     # Cordial sends to its audience, not to these numbers: a warning about the whole file.

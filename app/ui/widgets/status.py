@@ -48,8 +48,16 @@ class Totals:
     (their own, or from the provider's last validate-only run), at the right of the status
     bar."""
 
-    def __init__(self, bar: QStatusBar, findings: ProviderFindings | None = None) -> None:
+    def __init__(
+        self,
+        bar: QStatusBar,
+        findings: ProviderFindings | None = None,
+        shown: QLabel | None = None,
+    ) -> None:
+        """``shown``: a label that goes before the totals (how many rows the filter shows)."""
         self.findings = findings if findings is not None else ProviderFindings()
+        if shown is not None:
+            bar.addPermanentWidget(shown)
         self.totals_label = QLabel()
         self.totals_label.setToolTip("Totals of every row, whatever the filter shows")
         # Rows, not problems: a row can have several; the Problems panel counts each one.

@@ -38,6 +38,9 @@ def loaded(window, open_file, tmp_path, qtbot):
     window.resize(1366, 768)
     open_file(window, write_csv(tmp_path / "spring.csv", ROWS))
     qtbot.waitUntil(lambda: not window.working and window.error_panel.model.rowCount() == 2)
+    window.error_dock.show()  # in front of the docks it may share a tab with
+    window.error_dock.raise_()
+    qtbot.waitUntil(window.error_panel.view.isVisible)
     return window
 
 
