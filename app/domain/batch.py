@@ -729,6 +729,12 @@ class Batch:
             first.remove(own_line)
         return first[:3]
 
+    @property
+    def positions_indexed(self) -> bool:
+        """Whether every row's position is known at once (edits of a number shared by many
+        rows find them fast); after rows moved, until :meth:`index_positions_steps` ran."""
+        return self._ids_are_positions or self._position_of is not None
+
     def index_positions_steps(self) -> Generator[tuple[int, int], None, None]:
         """Index where each row is by its id, a slice per step (a job for the window to run
         after rows were inserted or removed). Without the index, the rows that share an

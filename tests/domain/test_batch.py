@@ -212,7 +212,7 @@ def test_positions_come_from_the_index_once_rows_moved_and_it_is_built():
     batch.insert_rows(10, [RowData(GB_MOBILE, "New", (), 0, None)] * 5)
     batch.remove_rows(50, 7)
     run_to_end(batch.index_positions_steps())
-    assert batch._position_of is not None
+    assert batch.positions_indexed
     assert [batch._positions({row_id}) for row_id in batch._ids] == [
         {row} for row in range(len(batch))
     ]
@@ -228,7 +228,7 @@ def test_an_index_overtaken_by_an_insert_is_dropped():
     next(steps)
     batch.insert_rows(0, [RowData(GB_MOBILE, "Newer", (), 0, None)])
     run_to_end(steps)
-    assert batch._position_of is None
+    assert not batch.positions_indexed
     assert batch._positions({batch._ids[5]}) == {5}
 
 

@@ -278,7 +278,7 @@ def test_add_duplicate_and_delete_rows(loaded, qtbot):
         loaded.undo_action.trigger()
     assert [loaded.batch.phone(r) for r in range(4)] == [r[0] for r in ROWS]
     # The rows' new places get indexed in the background, for the next edits.
-    qtbot.waitUntil(lambda: loaded.batch._position_of is not None)
+    qtbot.waitUntil(lambda: loaded.batch.positions_indexed)
 
 
 def test_filter_shows_only_rows_with_errors(loaded, qtbot):
