@@ -13,17 +13,19 @@ after that question.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from psygnal import Signal
 
-from app.domain.batch import Batch, BatchLoader, save_batch
+from app.domain.batch import Batch, BatchLoader, RowData, save_batch
 from app.domain.csvfile import CsvFileError, CsvLayout
 from app.domain.wording import counted
+from app.providers.base import Recipient
 from app.services.context import AppContext
 from app.services.jobs import Job, Runner, Steps
 from app.store.autosave import Op, RestoreError, replay
@@ -37,6 +39,8 @@ LOAD_BLOCK_BYTES = 16 * 1024
 LOAD_BUDGET_MS = 6.0
 #: How often the rows loaded so far are shown: each showing repaints the table (tens of ms).
 LOAD_SHOW_INTERVAL_S = 1.0
+#: Rows of a duplicated campaign put into a new batch per step (a few milliseconds).
+ROWS_PER_STEP = 2_000
 #: How often the edits since the last flush reach the recovery journal.
 AUTOSAVE_INTERVAL_MS = 2000
 
@@ -143,6 +147,33 @@ class Document:
     def new(self) -> None:
         self._replace(self.new_batch(), None)
         self._begin_journal(None)
+
+    def open_rows(self, name: str, rows: Iterable[Recipient]) -> None:
+        """A new untitled batch of ``rows`` (a campaign duplicated, its failed recipients),
+        built a slice at a time; its extra columns are the first row's fields."""
+        first = next(iter(rows := iter(rows)), None)
+        columns = tuple(first.fields) if first is not None else ()
+        batch = Batch(self.context.batch_settings(self.context.settings), None, columns)
+        chained = rows if first is None else itertools.chain([first], rows)
+        self._previous = (self.batch, self.path)
+        self.loading_name = name
+        self.load_started.emit(name)
+        self._load = self.runner.start(
+            _rows_steps(batch, chained),
+            lambda made: self._rows_in(name, made),
+            cancelled=lambda: self._load_stopped("Cancelled"),
+            crashed=lambda: self._load_stopped("Stopped by an internal error"),
+            budget_ms=LOAD_BUDGET_MS,
+        )
+        self.changed.emit()
+
+    def _rows_in(self, name: str, batch: Batch) -> None:
+        self._load = None
+        self._previous = None
+        self.batch, self.path, self.restored = batch, None, False
+        self.opened.emit(batch, f"{name}: {counted(len(batch), 'row')} in a new batch")
+        self._begin_journal(None)
+        self.changed.emit()
 
     def open(self, path: Path) -> None:
         """Load ``path`` a slice at a time; a file that cannot be used changes nothing."""
@@ -447,6 +478,16 @@ def _why(error: Exception) -> str:
     if isinstance(error, OSError):
         return str(error.strerror or error)
     return str(error)
+
+
+def _rows_steps(batch: Batch, rows: Iterator[Recipient]) -> Steps:
+    while chunk := list(itertools.islice(rows, ROWS_PER_STEP)):
+        batch.append_rows(
+            RowData(r.phone, r.message, tuple(r.fields.get(c, "") for c in batch.extra_columns))
+            for r in chunk
+        )
+        yield len(batch), 0
+    return batch
 
 
 def _load_steps(loader: BatchLoader) -> Steps:

@@ -5,8 +5,6 @@ provider's validation). The use cases live in ``app.services``; the widgets in t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -74,6 +72,7 @@ class MainWindow(QMainWindow):
         self.campaigns = CampaignsPanel(desk.campaigns, desk.follower, self.dialogs)
         self.campaigns_dock = bottom_dock(self, "Campaigns", "campaignsDock", self.campaigns)
         self.campaigns.message.connect(lambda text: self._say(text, 10000))
+        self.campaigns.open_batch.connect(self.files.open_rows)
         self.error_dock.raise_()
         self.progress = Progress(self.statusBar())
         self.totals = Totals(self.statusBar(), self.problems.findings, self.editor.shown_label)
@@ -97,10 +96,6 @@ class MainWindow(QMainWindow):
     @property
     def batch(self) -> Batch:
         return self.model.batch
-
-    @property
-    def path(self) -> Path | None:
-        return self.document.path
 
     @property
     def account(self) -> Account:

@@ -89,7 +89,7 @@ def test_a_start_with_a_file_argument_offers_the_restore_first(
     # Then the file argument, which asks before it replaces the restored edits.
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Save, text="Save the changes to spring.csv?")
-    assert again.path == other and messages(again) == ["Other"]
+    assert again.document.path == other and messages(again) == ["Other"]
     assert "Hi Amelia" in spring.read_text(encoding="utf-8")
     assert again.context.journals.recover() == []  # saved, so no longer pending
 
@@ -109,7 +109,7 @@ def test_a_file_opened_by_a_relative_path_is_restored_from_another_folder(
     again.files.start(None)
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Yes, text="3 changes to spring.csv")
-    assert again.path == spring.resolve()
+    assert again.document.path == spring.resolve()
     assert messages(again) == ["Hi Amelia", "Hello Isla"]
     assert again.files.save()
     assert not (elsewhere / "spring.csv").exists()
@@ -130,12 +130,12 @@ def test_two_pending_journals_are_each_offered_and_restored(
     again.files.start(None)
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Yes, text="1 change to a.csv")
-    assert again.path == a and messages(again) == ["Hello Amelia", "Edited in a"]
+    assert again.document.path == a and messages(again) == ["Hello Amelia", "Edited in a"]
     # The second offer comes once the first restore is in; restoring it asks about the first.
     answer(again, Button.Yes, text="1 change to b.csv")
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Save, text="Save the changes to a.csv?")
-    assert again.path == b and messages(again) == ["Hello Amelia", "Edited in b"]
+    assert again.document.path == b and messages(again) == ["Hello Amelia", "Edited in b"]
     assert "Edited in a" in a.read_text(encoding="utf-8")
     assert "Edited in b" not in b.read_text(encoding="utf-8")  # restored, not saved yet
     assert len(journal_files(again.context)) == 1  # b's, in use by this window
@@ -150,7 +150,7 @@ def test_a_file_changed_since_is_said_and_restored_onto_as_it_is_now(
     assert "Restore as New" in {b.text() for b in again.dialogs.last.buttons()}
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Yes, text="The file was changed on disk since.")
-    assert again.path == spring and messages(again) == ["Hi Amelia", "Hello Isla"]
+    assert again.document.path == spring and messages(again) == ["Hi Amelia", "Hello Isla"]
     assert again.windowTitle() == "spring.csv[*] — Campaign Desk"
 
 
@@ -163,7 +163,7 @@ def test_a_file_changed_since_can_be_restored_into_a_new_untitled_batch(
     again.files.start(None)
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         answer(again, Button.Open, text="The file was changed on disk since.")
-    assert again.path is None and messages(again) == ["Hi Amelia", "Hello Isla"]
+    assert again.document.path is None and messages(again) == ["Hi Amelia", "Hello Isla"]
     assert again.windowTitle() == "Untitled[*] — Campaign Desk" and again.isWindowModified()
     assert spring.read_text(encoding="utf-8") == changed  # untouched until saved elsewhere
 
@@ -176,7 +176,7 @@ def test_a_file_gone_is_said_and_can_only_be_kept_or_discarded(crashed, spring, 
     assert "That file is gone" in box.text()
     assert {b.text() for b in box.buttons()} == {"Discard", "Later"}
     answer(again, Button.Discard)
-    assert journal_files(again.context) == [] and again.path is None
+    assert journal_files(again.context) == [] and again.document.path is None
 
 
 def test_a_journal_is_kept_after_later_and_a_quit_without_saving(crashed, make_window, qtbot):
@@ -250,7 +250,7 @@ def test_edits_that_do_not_fit_are_kept_and_said(crashed, spring, make_window, q
     answer(again, Button.Yes, text="changed on disk")
     qtbot.waitUntil(lambda: "could not be applied" in again.dialogs.last.text(), timeout=20_000)
     assert "offered again at the next start" in again.dialogs.last.text()
-    assert again.path is None and len(again.batch) == 0 and not again.isWindowModified()
+    assert again.document.path is None and len(again.batch) == 0 and not again.isWindowModified()
     (kept,) = again.context.journals.recover()
     assert kept.edits == 3
     kept.release()
@@ -263,7 +263,7 @@ def test_a_file_that_cannot_be_loaded_any_more_keeps_the_journal(crashed, spring
     answer(again, Button.Yes, text="changed on disk")
     box = again.dialogs.last
     assert box.windowTitle() == "Cannot open spring.csv" and "no data rows" in box.text()
-    assert again.path is None and not again.isWindowModified()
+    assert again.document.path is None and not again.isWindowModified()
     (kept,) = again.context.journals.recover()
     assert kept.edits == 3
     kept.release()
@@ -275,7 +275,7 @@ def test_closing_the_offer_counts_as_later(crashed, make_window, tmp_path, qtbot
     again.files.start(other)
     with qtbot.waitSignal(again.loaded, timeout=20_000):
         again.dialogs.last.close()  # from its title bar: no button answers
-    assert again.path == other
+    assert again.document.path == other
     (kept,) = again.context.journals.recover()
     assert kept.edits == 3
     kept.release()

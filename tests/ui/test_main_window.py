@@ -99,7 +99,7 @@ def test_dropping_other_things_is_refused(window, tmp_path, csv_file):
 
 
 def test_a_bad_file_shows_the_reason_and_changes_nothing(loaded, tmp_path, qtbot):
-    batch, path = loaded.batch, loaded.path
+    batch, path = loaded.batch, loaded.document.path
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x01\x02\xff\xfe binary \x00 data")
     with pytest.raises(CsvFileError) as reason:
@@ -108,7 +108,7 @@ def test_a_bad_file_shows_the_reason_and_changes_nothing(loaded, tmp_path, qtbot
     box = loaded.dialogs.last
     assert box.isVisible()  # shown with open(): the test was not blocked to get here
     assert str(reason.value) in box.text()
-    assert loaded.batch is batch and loaded.path == path
+    assert loaded.batch is batch and loaded.document.path == path
     box.button(QMessageBox.StandardButton.Ok).click()
 
 
@@ -183,7 +183,7 @@ def test_a_load_cancelled_after_it_stopped_a_scan_scans_again(window, csv_file, 
     window.loaded.connect(open_big)
     with qtbot.waitSignal(window.loaded):
         window.files.open_file(csv_file)
-    assert window.path == csv_file
+    assert window.document.path == csv_file
     qtbot.waitUntil(lambda: window.error_panel.summary.text().startswith("1 error,"))
 
 
@@ -404,7 +404,7 @@ def test_recent_files_reopen(loaded, csv_file, qtbot):
     assert actions[0].text() == "&1 spring.csv"
     with qtbot.waitSignal(loaded.loaded, timeout=20_000):
         actions[0].trigger()
-    assert loaded.path == csv_file.resolve()
+    assert loaded.document.path == csv_file.resolve()
 
 
 def test_filters_answered_from_the_panel_match_a_full_scan(window, open_file, tmp_path, qtbot):

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.domain.wording import counted
+from app.services.campaigns import NewBatch
 from app.services.document import SAVE_FORMATS, Document
 from app.store.journal import BaseState, RecoverableJournal
 from app.ui.widgets.dialogs import Button, Dialogs
@@ -55,6 +56,11 @@ class DocumentFiles(QObject):
 
     def new_document(self) -> None:
         self.after_confirming(self.document.new)
+
+    def open_rows(self, rows: NewBatch) -> None:
+        """A campaign's rows (duplicated, or its failed recipients) as a new batch, after
+        asking about unsaved changes."""
+        self.after_confirming(lambda: self.document.open_rows(rows.name, rows.recipients()))
 
     def open_dialog(self) -> None:
         path = self.document.path

@@ -91,3 +91,21 @@ async def test_sending_makes_one_campaign_and_lists_it(spring, provider, tmp_pat
     position = panel.service.list.index_of(row.id)
     assert panel.model.index(position, 5).data() == "Now"
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()  # closed once sent
+
+
+async def test_a_sent_campaign_duplicates_into_the_editor_as_a_new_batch(spring):
+    dialog = open_dialog(spring, "bulksms")
+    await until(lambda: dialog.send_button.isEnabled())
+    done = asyncio.Event()
+    dialog.submitted.connect(lambda *_: done.set())
+    dialog.send_button.click()
+    await asyncio.wait_for(done.wait(), 30)
+    original = spring.batch
+    numbers = {original.e164(r) for r in range(len(original))} - {None}
+    panel = spring.campaigns
+    assert panel.duplicate_action.isEnabled(), panel.duplicate_action.toolTip()
+    panel.duplicate_action.trigger()
+    await until(lambda: spring.document.path is None and len(spring.batch) > 0)
+    assert len(spring.batch) == 6  # the six rows that were sent, not the one excluded
+    assert {spring.batch.phone(r) for r in range(6)} <= numbers
+    assert "in a new batch" in spring.statusBar().currentMessage()
