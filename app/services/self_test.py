@@ -64,6 +64,7 @@ from app.providers.errors import ProviderError
 from app.providers.issues import ProviderIssue, Severity
 from app.providers.registry import PROVIDERS
 from app.services.campaign_list import CampaignRow
+from app.services.campaigns import ActionResult
 from app.services.checking import Validation
 from app.services.desk import Desk
 from app.services.document import Document
@@ -113,7 +114,8 @@ class Report:
 
     def to_json(self) -> str:
         steps = [asdict(s) for s in self.steps]
-        return json.dumps({"ok": self.ok, "steps": steps}, ensure_ascii=False)
+        # ASCII: any console's encoding can print it (Windows' may not be UTF-8)
+        return json.dumps({"ok": self.ok, "steps": steps})
 
 
 class StepFailed(Exception):
@@ -237,8 +239,11 @@ class SelfTest:
         def ended(message: str) -> None:
             settle(False, message or "The load stopped.")
 
-        hooks = ((document.opened, opened), (document.refused, refused))
-        hooks += ((document.load_ended, ended),)
+        hooks: tuple[tuple[Any, Callable[..., None]], ...] = (
+            (document.opened, opened),
+            (document.refused, refused),
+            (document.load_ended, ended),
+        )
         for signal, slot in hooks:
             signal.connect(slot)
         try:
@@ -412,7 +417,7 @@ class SelfTest:
 
     async def _send(
         self, run: _Run, plan: SubmitPlan, start: datetime, name: str
-    ) -> tuple[int, Any, Schedule]:
+    ) -> tuple[int, ActionResult, Schedule]:
         caps = run.caps
         problems = plan.problems(caps)
         settings = default_settings(caps, name, run.account.options)
@@ -431,13 +436,15 @@ class SelfTest:
         """Run a chunked job on the window's runner; its result."""
         result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
+        def done(value: Any) -> None:
+            if not result.done():
+                result.set_result(value)
+
         def crashed() -> None:
             if not result.done():
                 result.set_exception(StepFailed("The job stopped by an internal error."))
 
-        job = self.window.runner.start(
-            steps, lambda value: result.done() or result.set_result(value), crashed=crashed
-        )
+        job = self.window.runner.start(steps, done, crashed=crashed)
         try:
             return await result
         finally:
