@@ -8,10 +8,14 @@ may import ``app.ui``; it does so late so that the headless commands never load 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import os
 import sys
+import tempfile
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from app.domain.campaign import Capabilities
     from app.services.context import AppContext
     from app.services.desk import Desk
+    from app.ui.main_window import MainWindow
 
 HEADLESS_COMMANDS = ("preview", "sandbox")
 
@@ -68,11 +73,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="Qt's standard options (-platform xcb, -style fusion, -reverse...) go to Qt.",
     )
     parser.add_argument("--version", action="version", version=f"campaign-desk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the bundled sample in the window and run it through every provider's "
+        "sandbox (validate, schedule, pause and resume, cancel, follow to the end) in private "
+        "folders; print a JSON report and exit 0 only if every step passed",
+    )
     parser.add_argument("file", nargs="?", help="a CSV file of recipients to open")
     ours, qt_args, missing = split_qt_arguments(args)
     if missing:
         parser.error(f"{missing} needs a value")
     options = parser.parse_args(ours)
+    if options.self_test:
+        if options.file:
+            parser.error("--self-test opens its own sample: give no file with it")
+        return self_test(qt_args)
 
     from app.ui.application import run_gui
 
@@ -107,12 +123,47 @@ def split_qt_arguments(args: Sequence[str]) -> tuple[list[str], list[str], str]:
     return ours, qt, ""
 
 
-def build_context(*, start_sandbox: bool = False) -> AppContext:
+#: JSON of sandbox faults the self-test sets before it starts (see ``app.services.self_test``)
+SELF_TEST_FAULTS = "CAMPAIGN_DESK_SELF_TEST_FAULTS"
+
+
+def self_test(qt_args: Sequence[str] = ()) -> int:
+    """``--self-test``: the real window on the bundled sample, in a temporary folder of its own
+    (settings, store, recovery files, window layout), so that the operator's are never read
+    or changed; the report goes to stdout. ``qt_args``: Qt's own options, as for the window."""
+    from app.resources import resource_path
+    from app.services.self_test import SAMPLE_REGION, SelfTest
+    from app.ui.application import run_gui
+
+    try:
+        faults: dict[str, Any] = json.loads(os.environ.get(SELF_TEST_FAULTS) or "{}")
+    except ValueError as exc:
+        print(f"campaign-desk: {SELF_TEST_FAULTS} is not JSON: {exc}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(
+        prefix="campaign-desk-self-test-", ignore_cleanup_errors=True
+    ) as folder:
+        home = Path(folder)
+        context = build_context(start_sandbox=True, home=home)
+        context.settings.default_region = SAMPLE_REGION
+
+        async def drive(window: MainWindow) -> int:
+            test = SelfTest(window, context.desk, context.sandbox, faults=faults)
+            report = await test.run(resource_path("samples", "spring-sale.csv"))
+            print(report.to_json(), flush=True)
+            return 0 if report.ok else 1
+
+        return run_gui(None, context, qt_args, drive=drive, settings_dir=home / "qt")
+
+
+def build_context(*, start_sandbox: bool = False, home: Path | None = None) -> AppContext:
     """The non-Qt parts the window works with: settings, recovery files, the built-in sandbox
     accounts of every provider, and one HTTP transport serving them from a child process.
 
     The child starts on the first request, or at once with ``start_sandbox`` (the app does
-    that, so that it is up by the time the operator validates)."""
+    that, so that it is up by the time the operator validates). ``home``: a folder for the
+    settings, recovery files and campaign store instead of the operator's (the self-test's).
+    """
     from app.domain.batch import BatchSettings, default_region
     from app.domain.links import DEFAULT_SHORT_LINK_LENGTH
     from app.domain.pricing import default_price_table
@@ -121,6 +172,8 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     from app.sandbox.child import ChildSandbox, ChildSandboxTransport, sandbox_command
     from app.sandbox.inprocess import IN_PROCESS_URL
     from app.services.context import AppContext
+    from app.services.sandbox_control import SandboxControl
+    from app.store.database import FILE_NAME
     from app.store.journal import Journals
     from app.store.settings import AppSettings, SettingsStore
 
@@ -137,8 +190,11 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
             short_link_length=DEFAULT_SHORT_LINK_LENGTH if settings.short_links else None,
         )
 
-    store = SettingsStore()
-    desk = build_desk(ChildSandboxTransport(sandbox), IN_PROCESS_URL)
+    store = SettingsStore(home / "config" / "settings.json" if home else None)
+    data = home / "data" if home else None
+    desk = build_desk(
+        ChildSandboxTransport(sandbox), IN_PROCESS_URL, data / FILE_NAME if data else None
+    )
 
     async def aclose() -> None:
         await desk.aclose()
@@ -147,18 +203,22 @@ def build_context(*, start_sandbox: bool = False) -> AppContext:
     return AppContext(
         settings_store=store,
         settings=store.load(),
-        journals=Journals(),
+        journals=Journals(data / "autosave" if data else None),
         batch_settings=batch_settings,
         make_provider=lambda account: make_provider(account, transport),
         capabilities=provider_capabilities,
         aclose=aclose,
         desk=desk,
+        sandbox=SandboxControl(desk.providers.client, IN_PROCESS_URL),
         warm_up=phone_warm_up_steps,
     )
 
 
-def build_desk(inner: httpx.AsyncBaseTransport, sandbox_url: str) -> Desk:
-    """Accounts, campaigns and their following over the store in the app's data folder."""
+def build_desk(
+    inner: httpx.AsyncBaseTransport, sandbox_url: str, store: Path | None = None
+) -> Desk:
+    """Accounts, campaigns and their following over the store (by default the one in the
+    app's data folder)."""
     from app.providers.transport import make_client
     from app.services.accounts import AccountService
     from app.services.campaigns import CampaignService
@@ -171,7 +231,7 @@ def build_desk(inner: httpx.AsyncBaseTransport, sandbox_url: str) -> Desk:
 
     clock = SystemClock()
     pool = ProviderPool(make_client(inner), clock)
-    db = Database()
+    db = Database(store)
     accounts = AccountService(db, SecretStore(), pool, sandbox_url=sandbox_url)
     campaigns = CampaignService(db, accounts, pool, clock)
     return Desk(db, accounts, campaigns, Follower(campaigns, accounts, pool, clock), pool)

@@ -30,9 +30,11 @@ EXCLUDED_MODULES = [
     "PySide6.QtNetwork", "PySide6.QtDBus", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets",
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtSvg",
     "PySide6.QtSvgWidgets", "PySide6.QtPrintSupport", "PySide6.QtConcurrent", "PySide6.QtXml",
-    # phonenumbers' place names, carriers and time zones (the app checks numbers only)
+    # phonenumbers' place names and carriers (the app checks numbers only; its time zones
+    # stay: the built-in Routee sandbox reads them for quiet hours, and without them the
+    # bundle's sandbox could not start)
     "phonenumbers.geocoder", "phonenumbers.geodata", "phonenumbers.carrier",
-    "phonenumbers.carrierdata", "phonenumbers.timezone", "phonenumbers.tzdata",
+    "phonenumbers.carrierdata",
 ]  # fmt: skip
 
 #: Qt plugin folders the app needs, and the plugins kept from each (``None``: all of them).

@@ -3,6 +3,7 @@ the installers under packaging/ put in the bundle and check in it."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import plistlib
@@ -90,6 +91,32 @@ def test_libraries_that_only_left_out_plugins_link_are_left_out():
     ]  # fmt: skip
     unlinked = trim.unreachable_libraries([(d, str(s)) for d, s in binaries], _needed)
     assert unlinked == {"PySide6/Qt/lib/libQt6Network.so.6"}
+
+
+def _imported_names(source: Path) -> set[str]:
+    """Every module ``source`` imports, and every ``from X import y`` as ``X.y`` too (y may be
+    a submodule: ``from phonenumbers import timezone``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_no_module_the_app_imports_is_left_out_of_the_bundle():
+    """A left-out module the app imports breaks the bundle where nothing else notices (the
+    sandbox child's simulators, imported by name, once lost phonenumbers.timezone)."""
+    excluded = set(trim.EXCLUDED_MODULES)
+    clashes = {
+        f"{source.relative_to(ROOT)}: {name}"
+        for source in (ROOT / "app").rglob("*.py")
+        for name in _imported_names(source)
+        if any(name == e or name.startswith(f"{e}.") for e in excluded)
+    }
+    assert not clashes, sorted(clashes)
 
 
 def test_only_the_qt_plugins_the_app_loads_are_kept():

@@ -204,6 +204,9 @@ class Validation:
     finished = Signal(object)
     #: the run failed or its answer came too late: ``(title, text)`` for a dialog
     refused = Signal(str, str)
+    #: the provider's findings of a run that ended, before they go to the problems list:
+    #: ``(issues, rows checked)``
+    found = Signal(object, int)
 
     def __init__(
         self,
@@ -276,6 +279,7 @@ class Validation:
                 "no longer fits the rows. Run the validation again.",
             )
             return
+        self.found.emit(issues, checked)
         self.problems.set_provider(provider_entries(issues), account.name)
         found = counted(len(issues), "problem") if issues else "no problems"
         skipped = recipients.skipped

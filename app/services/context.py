@@ -13,6 +13,7 @@ from app.domain.batch import BatchSettings
 from app.domain.campaign import Capabilities
 from app.providers.base import Provider
 from app.services.desk import Desk
+from app.services.sandbox_control import SandboxControl
 from app.store.journal import Journals
 from app.store.settings import AppSettings, SettingsStore
 
@@ -28,6 +29,8 @@ class AppContext:
     aclose: Callable[[], Awaitable[None]]  # closes the HTTP client
     #: accounts, campaigns and their following; started by the application once it runs
     desk: Desk
+    #: the built-in sandbox's clock and faults (the self-test moves its clock)
+    sandbox: SandboxControl
     #: steps of start-up work to run between events once the window shows (a chunked job)
     warm_up: Callable[[], Generator[tuple[int, int], None, None]] | None = None
 

@@ -77,14 +77,19 @@ class SubmitPlan:
         return max(1, math.ceil(count / cap)) if cap else 1
 
 
-def plan_steps(batch: Batch) -> Steps:
-    """The plan of ``batch``, as a chunked job returning a :class:`SubmitPlan`."""
+def plan_steps(batch: Batch, only_text: str | None = None) -> Steps:
+    """The plan of ``batch``, as a chunked job returning a :class:`SubmitPlan`.
+
+    ``only_text``: plan only the rows with this message (the others are left out, not
+    excluded), for a provider that sends one text to an audience."""
     plan = SubmitPlan(Recipients(batch))
     countries: dict[str, list[int]] = {}
     total = len(batch)
     for start in range(0, total, _STRIDE):
         end = min(start + _STRIDE, total)
         for row in range(start, end):
+            if only_text is not None and batch.message(row) != only_text:
+                continue
             has_error, _ = batch.issue_flags(row)
             e164 = batch.e164(row)
             if has_error or e164 is None:

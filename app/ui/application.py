@@ -6,11 +6,11 @@ import asyncio
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,15 +24,30 @@ from app.ui.main_window import MainWindow
 log = logging.getLogger("campaign_desk.ui")
 
 
-def run_gui(path: str | None, context: AppContext, qt_args: Sequence[str] = ()) -> int:
-    """Show the main window (opening ``path`` when given) and run until it is closed;
-    ``qt_args`` are Qt's own options (``-platform xcb``, ``-style fusion``...)."""
+#: Works the window once it shows and the campaigns are up; its result is the exit code.
+Driver = Callable[[MainWindow], Awaitable[int]]
+
+
+def run_gui(
+    path: str | None,
+    context: AppContext,
+    qt_args: Sequence[str] = (),
+    *,
+    drive: Driver | None = None,
+    settings_dir: Path | None = None,
+) -> int:
+    """Show the main window (opening ``path`` when given) and run until it is closed, or with
+    ``drive`` until that is done (then the window closes as the operator would close it).
+    ``qt_args`` are Qt's own options (``-platform xcb``, ``-style fusion``...);
+    ``settings_dir``: where the window's layout is kept, instead of the operator's settings."""
+    if settings_dir is not None:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     app = make_application(qt_args)
     # The window closes before the HTTP client does: the loop must outlive the last window.
     app.setQuitOnLastWindowClosed(False)
     sys.excepthook = report_exception
-    qasync.run(_main(path, context))
-    return 0
+    return qasync.run(_main(path, context, drive))
 
 
 def make_application(qt_args: Sequence[str] = ()) -> QApplication:
@@ -46,7 +61,7 @@ def make_application(qt_args: Sequence[str] = ()) -> QApplication:
     return app
 
 
-async def _main(path: str | None, context: AppContext) -> None:
+async def _main(path: str | None, context: AppContext, drive: Driver | None) -> int:
     window = MainWindow(context)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -54,9 +69,17 @@ async def _main(path: str | None, context: AppContext) -> None:
     # the edits a crash left behind are offered before the file replaces anything
     window.files.start(Path(path) if path else None)
     desk = asyncio.ensure_future(context.desk.start())
+    code = 0
+    if drive is not None:
+        try:
+            await desk
+            code = await drive(window)
+        finally:
+            window.close()
     await closed.wait()
     desk.cancel()
     await context.aclose()
+    return code
 
 
 def report_exception(
