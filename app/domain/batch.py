@@ -25,6 +25,7 @@ import heapq
 import locale
 import os
 import sys
+import unicodedata
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from app.domain.csvfile import CsvFileError, CsvLayout, RowChunk, read_chunks, sniff, write_rows
 from app.domain.links import analyze_as_sent
-from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
+from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict, invisible_characters
 from app.domain.pricing import PriceTable
 from app.domain.sharded import ShardedDict
 from app.domain.sms import SmsAnalysis
@@ -224,7 +225,15 @@ def _phone_issue(
             "phone",
             f"{e164} is not a mobile number, so it may not receive SMS.",
         )
-    if not shown:
+    hidden = invisible_characters(shown)
+    if hidden:
+        names = ", ".join(f"{unicodedata.name(c, 'INVISIBLE')} U+{ord(c):04X}" for c in hidden)
+        visible = "".join(c for c in shown if c not in hidden)
+        reason = (
+            f"'{visible}' holds invisible characters ({names}): delete them, or type the "
+            "number again."
+        )
+    elif not shown:
         reason = "The phone number is missing."
     elif code == _NOT_A_NUMBER:
         reason = f"'{shown}' is not a phone number."

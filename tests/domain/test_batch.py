@@ -566,3 +566,25 @@ def test_a_quoted_cr_lf_counts_as_two_gsm_characters(tmp_path):
     assert batch.message(0) == "Hello\r\nWorld"
     analysis = batch.analysis(0)
     assert (analysis.encoding, analysis.units) == ("GSM-7", 12)
+
+
+def test_an_invisible_character_in_a_number_is_an_error_that_names_it(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "phone,message\n+44\u200f7400123456,Hi\n\ufeff+447400123456,Hi\n+447400123456,Hi\n"
+    )
+    batch = load_batch(path, SETTINGS)
+    messages = [[issue.message for issue in batch.result(row).issues] for row in range(3)]
+    assert messages == [
+        [
+            "'+447400123456' holds invisible characters (RIGHT-TO-LEFT MARK U+200F): delete "
+            "them, or type the number again."
+        ],
+        [
+            "'+447400123456' holds invisible characters (ZERO WIDTH NO-BREAK SPACE U+FEFF): "
+            "delete them, or type the number again."
+        ],
+        [],
+    ]
+    assert (batch.totals.errors, batch.totals.warnings) == (2, 0)
+    assert summarize(path, SETTINGS) == batch.totals
