@@ -39,7 +39,7 @@ from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCamp
 from app.domain.campaign_settings import Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.wording import counted
-from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     InsufficientFunds,
@@ -311,6 +311,7 @@ class BulkSmsProvider(Provider):
     )
 
     # -- operations ---------------------------------------------------------------------------
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """A ``test_always_succeed`` run of every submission the campaign would make.
 
@@ -333,6 +334,7 @@ class BulkSmsProvider(Provider):
                 raise self._error(reply)
         return ValidationReport(PROVIDER, tuple(issues), checked.rows)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         """Submit the campaign, split into submissions of at most 30,000 messages.
 

@@ -40,7 +40,7 @@ from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCamp
 from app.domain.campaign_settings import CallbackRule, Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.schedule import Schedule, fixed_zone_plan
-from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     Conflict,
@@ -165,13 +165,16 @@ class RocketComsProvider(Provider):
     )
 
     # -- the operations -----------------------------------------------------------------------
+    @one_per_key
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
         """Upload the batch with action=VALIDATE: it stays CREATED, editable and deletable."""
         return await self._submit(spec, "VALIDATE")
 
+    @one_per_key
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
         return await self._replace(campaign_id, spec, "VALIDATE")
 
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """Upload with action=VALIDATE and read every line error; the CREATED batch it leaves
         is the report's ``campaign_id``, ready for :meth:`send`."""
@@ -179,6 +182,7 @@ class RocketComsProvider(Provider):
         issues = [issue async for issue in self._line_issues(batch.id, spec.count)]
         return ValidationReport(self.name, tuple(issues), spec.count, campaign_id=batch.id)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         if campaign_id is None:
             return await self._submit(spec, "SCHEDULE")
