@@ -23,6 +23,7 @@ from app.domain.campaign import (
 )
 from app.domain.outcomes import RecipientOutcome
 from app.domain.schedule import Schedule
+from app.providers import redaction
 from app.providers.errors import InvalidState, NotFound, Unsupported
 from app.providers.issues import ProviderIssue, Severity
 
@@ -88,6 +89,8 @@ class Provider(ABC):
     def __init__(self, account: Account, transport: Transport) -> None:
         self.account = account
         self.transport = transport
+        if not account.sandbox:  # the built-in sandbox's "sandbox" is no secret, and common
+            redaction.register(account.id, account.credentials.values())
 
     @property
     def name(self) -> str:

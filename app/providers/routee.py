@@ -42,6 +42,7 @@ from app.domain.campaign_settings import (
 )
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.wording import counted
+from app.providers import redaction
 from app.providers.base import CampaignSpec, Provider, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
@@ -293,6 +294,7 @@ class RouteeProvider(Provider):
         data = _json(response)
         lifetime = float(data.get("expires_in", 3600))
         self._token = Secret(data["access_token"])
+        redaction.register(f"{self.account.id} access token", [self._token])
         self._renew_at = time.monotonic() + lifetime - min(60.0, lifetime / 10)
 
     def _forget(self, token: str) -> None:

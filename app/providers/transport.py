@@ -16,7 +16,8 @@ Operations that may create hold their idempotency key (:meth:`Transport.exclusiv
 at once with one key run one after the other and the second finds what the first made.
 
 Backoff is exponential with full jitter. Logs never show a credential: userinfo and secret
-query parameters are masked, headers and bodies are not logged at all.
+query parameters are masked, headers and bodies are not logged at all, and every account's
+credentials are taken out of whatever the HTTP loggers write (:mod:`app.providers.redaction`).
 """
 
 from __future__ import annotations
