@@ -137,12 +137,17 @@ def stop_dup_id(idempotency_key: str, chunk: int) -> int:
 
 
 def csv_field(value: str) -> str:
-    """One quoted CSV value; quote, backslash and line breaks escaped with a backslash."""
+    """One quoted CSV value; quote, backslash and line breaks escaped with a backslash.
+
+    A CR is kept as ``\\r`` (a CR LF as ``\\r\\n``), so that the message BulkSMS sends is the
+    one counted: two GSM characters, not one. EAPI documents the backslash escape for line
+    feeds and quotes (PROVIDERS.md); that it reads ``\\r`` the same way is a gap (the sandbox
+    does).
+    """
     if _NEEDS_ESCAPE.search(value) is None:
         return f'"{value}"'
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
 def is_latin1(text: str) -> bool:

@@ -338,7 +338,8 @@ class BulkSmsSandbox:
             case "created_time":
                 return batch.created.astimezone(self.zone).strftime(TIME_FORMAT)
             case "body":  # one line per message: a line break is written as the CSV escape
-                return batch.bodies[index].replace("\\", "\\\\").replace("\n", "\\n")
+                escaped = batch.bodies[index].replace("\\", "\\\\")
+                return escaped.replace("\r", "\\r").replace("\n", "\\n")
             case "credits":
                 return "1"
             case "origin_address":
