@@ -588,3 +588,16 @@ def test_an_invisible_character_in_a_number_is_an_error_that_names_it(tmp_path):
     ]
     assert (batch.totals.errors, batch.totals.warnings) == (2, 0)
     assert summarize(path, SETTINGS) == batch.totals
+
+
+def test_a_summary_of_numbers_that_mostly_repeat_equals_the_loaded_batch(tmp_path):
+    """Each distinct number of a hand-over is checked once when most repeat: same totals."""
+    numbers = ["+447400123456", "07400 123457", "+33612345678", "+442071838750", "n/a"]
+    path = csv_file(
+        tmp_path,
+        "phone,message\n" + "".join(f"{numbers[i % 5]},Hi {i % 3}\n" for i in range(3_000)),
+    )
+    totals = summarize(path, SETTINGS, parallel=False)
+    assert totals == load_batch(path, SETTINGS).totals
+    assert (totals.rows, totals.errors) == (3_000, 600)
+    assert totals.warnings == 3_000 - 600  # duplicates all, the landline also not mobile
