@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from importlib import import_module
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -44,7 +45,7 @@ PROVIDER_APPS: dict[str, str] = {
 
 def build_sandbox(
     env: SandboxEnv | None = None, providers: Iterable[str] | None = None
-) -> BodyLimit:
+) -> FaultMiddleware:
     """The sandbox app; ``providers`` (mount points like ``"/bulksms"``) limits what is served."""
     env = env or SandboxEnv()
     wanted = set(PROVIDER_APPS if providers is None else providers)
@@ -61,9 +62,13 @@ def build_sandbox(
         routes.append(Mount(prefix, app=module.create_app(env)))
         renderers[prefix] = module.fault_response
         refusals[prefix] = module.refusal
-    app = Starlette(routes=routes, exception_handlers=http_error_handlers(control_refusal))
+    app = Starlette(
+        routes=routes,
+        exception_handlers=http_error_handlers(control_refusal),
+        middleware=[Middleware(BodyLimit, env=env, refusals=refusals)],
+    )
     app.state.env = env
-    return BodyLimit(FaultMiddleware(app, env, renderers), env, refusals)
+    return FaultMiddleware(app, env, renderers)
 
 
 #: The furthest ``POST /_sandbox/clock`` moves the clock at once: a century.

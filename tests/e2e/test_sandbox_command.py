@@ -93,7 +93,7 @@ def test_a_latency_no_server_could_wait_out_is_refused():
 
 
 def test_sigterm_stops_the_sandbox_while_a_slow_answer_is_pending():
-    """Also: --max-body-mb limits every simulator's bodies (a refusal is never delayed)."""
+    """Also: --max-body-mb limits the body every simulator reads."""
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -115,8 +115,9 @@ def test_sigterm_stops_the_sandbox_while_a_slow_answer_is_pending():
                 time.sleep(0.1)
         # a request that waits 60 s for its answer; once the server has answered a later one,
         # it has taken this one up
+        httpx.post(f"{url}/_sandbox/faults", json={"only": "/cordial"})  # 60 s there only
         pending = socket.create_connection(("127.0.0.1", port))
-        pending.sendall(b"GET /bulksms/x HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+        pending.sendall(b"GET /cordial/x HTTP/1.1\r\nHost: sandbox\r\n\r\n")
         httpx.get(f"{url}/_sandbox/clock", timeout=10)
         send_batch = f"{url}/bulksms/submission/send_batch/1/1.0"  # 32 MB by default
         too_big = httpx.post(send_batch, content=b"x" * 2**21, timeout=10)
