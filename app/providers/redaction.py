@@ -85,7 +85,10 @@ class RedactingFilter(logging.Filter):
     """Takes secrets out of a record's message (its arguments merged in first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit: the handler reports it, not the caller
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
