@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import ipaddress
 import json
 import os
 import sys
@@ -48,10 +49,26 @@ def build_parser() -> argparse.ArgumentParser:
         "/bulksms, /cordial, /batch, plus /_sandbox/clock and /_sandbox/faults. "
         "Credentials are 'sandbox' / 'sandbox' in each provider's own scheme.",
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="where to listen (default 127.0.0.1); any address but loopback lets others "
+        "reach a server that has no real security",
+    )
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer"
+        "--latency",
+        type=_latency,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay every answer (0 to 60 seconds)",
+    )
+    sandbox.add_argument(
+        "--max-body-mb",
+        type=_positive_int,
+        metavar="MB",
+        help="the largest request body every simulator reads; a longer one gets 413 (default: "
+        "256 for RocketCOMS, 32 for BulkSMS, 16 for Routee, 1 for Cordial and Batch)",
     )
     sandbox.add_argument(
         "--until-stdin-closes",
@@ -69,6 +86,11 @@ def run(argv: Sequence[str]) -> int:
     return code
 
 
+#: How long a stopping sandbox waits for requests still being answered (a slow one would
+#: otherwise hold a SIGTERM for as long as it lasts).
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def _run_sandbox(options: argparse.Namespace) -> int:
     import uvicorn
 
@@ -76,9 +98,25 @@ def _run_sandbox(options: argparse.Namespace) -> int:
     from app.sandbox.server import build_sandbox
 
     env = SandboxEnv(faults=Faults(latency=options.latency))
+    if options.max_body_mb is not None:
+        for prefix in env.body_limits:
+            if prefix != "/_sandbox":
+                env.body_limits[prefix] = options.max_body_mb * 2**20
+    if not _is_loopback(options.host):
+        print(
+            f"campaign-desk sandbox: warning: serving on {options.host}, not on loopback. The "
+            "sandbox has no real security (its credentials are sandbox / sandbox, and anyone "
+            "can change its clock and faults): anyone who can reach this address can use it.",
+            file=sys.stderr,
+            flush=True,
+        )
     server = uvicorn.Server(
         uvicorn.Config(
-            build_sandbox(env), host=options.host, port=options.port, log_level="warning"
+            build_sandbox(env),
+            host=options.host,
+            port=options.port,
+            log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
     )
     if options.until_stdin_closes:
@@ -95,6 +133,29 @@ def _run_sandbox(options: argparse.Namespace) -> int:
         )
     server.run()
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def _latency(text: str) -> float:
+    from app.sandbox.core import fault_setting
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    try:
+        latency: float = fault_setting("latency", value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+    return latency
 
 
 # -- campaign-desk preview --------------------------------------------------------------------

@@ -1,15 +1,24 @@
 """How long ``campaign-desk preview FILE --summary`` takes on a million rows.
 
-Makes a realistic file under ``benchmarks/data/`` (numbers from 30 countries in the shapes
+Makes realistic files under ``benchmarks/data/`` (numbers from 30 countries in the shapes
 operators paste, a few shared texts including UCS-2 and multi-segment ones, about 10%
-personalised texts, a sprinkle of landlines, bad numbers and duplicates), then times, in the
-same run and each as its own process:
+personalised texts, a sprinkle of landlines, bad numbers and duplicates), in three kinds:
+
+* ``plain``: as above;
+* ``linebreaks``: 4.5% of the messages hold a quoted line break (``"Hello\nWorld"``), so that
+  records span lines;
+* ``repeats``: most numbers repeat (drawn from 2,000 numbers), so that nearly every row is a
+  duplicate of others.
+
+Then times, for each kind, in the same run and each as its own process:
 
 * the bare pass: ``csv.reader`` over the file, doing nothing with the rows;
 * the real command: ``python -m app preview FILE --summary --region GB``.
 
 Prints both wall times, their ratio (target: within 4x) and the command's peak memory
-(target: under 1 GB). Usage: ``python benchmarks/preview_1m.py [--rows N] [--regenerate]``.
+(target: under 1 GB). Usage:
+``python benchmarks/preview_1m.py [--rows N] [--kind plain|linebreaks|repeats] [--regenerate]``
+(every kind when ``--kind`` is not given).
 """
 
 from __future__ import annotations
@@ -47,10 +56,14 @@ SHARED_TEXTS = (
     "Ihre Rechnung über 49,90 € ist fällig – bitte überweisen Sie bis zum 15.",
 )
 NAMES = ("Amelia", "Oliver", "Isla", "Noah", "Léa", "Jürgen", "Iñigo", "Zoë", "Mia", "Ravi")
+KINDS = ("plain", "linebreaks", "repeats")
+LINE_BREAK_SHARE = 0.045  # of the messages, in the "linebreaks" kind
+REPEATED_NUMBERS = 2_000  # distinct numbers of the "repeats" kind
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
+def generate(path: Path, rows: int, kind: str = "plain", seed: int = 1) -> None:
     rng = random.Random(seed)
+    pool: list[str] = []  # the "repeats" kind's numbers, once made
     bases = {r: phonenumbers.example_number_for_type(r, PhoneNumberType.MOBILE) for r in REGIONS}
     fixed = {
         r: phonenumbers.example_number_for_type(r, PhoneNumberType.FIXED_LINE) for r in REGIONS
@@ -86,11 +99,18 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
                 phone = phonenumbers.format_number(number, shape)
                 if len(recent) < 1000:
                     recent.append(phone)
+            if kind == "repeats":
+                if len(pool) < REPEATED_NUMBERS:
+                    pool.append(phone)
+                else:
+                    phone = rng.choice(pool)
             if rng.random() < 0.10:
                 name = rng.choice(NAMES)
                 text = f"Hi {name}, your code is {rng.randrange(10**6):06d}. It expires in 10 min."
             else:
                 text = rng.choice(SHARED_TEXTS)
+            if kind == "linebreaks" and rng.random() < LINE_BREAK_SHARE:
+                text = text.replace(". ", ".\n", 1) if ". " in text else "Hello\n" + text
             writer.writerow((phone, text, f"C-{index:07d}"))
 
 
@@ -114,14 +134,20 @@ def timed(command: list[str]) -> tuple[float, float, int, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--kind", choices=KINDS, action="append")
     parser.add_argument("--regenerate", action="store_true")
     options = parser.parse_args()
-    path = DATA / f"preview_{options.rows}.csv"
-    if options.regenerate or not path.exists():
+    for kind in options.kind or KINDS:
+        measure(kind, options.rows, options.regenerate)
+
+
+def measure(kind: str, rows: int, regenerate: bool) -> None:
+    path = DATA / f"preview_{rows}.csv" if kind == "plain" else DATA / f"preview_{kind}_{rows}.csv"
+    if regenerate or not path.exists():
         started = time.perf_counter()
-        generate(path, options.rows)
+        generate(path, rows, kind)
         print(f"generated {path} in {time.perf_counter() - started:.1f} s")
-    print(f"{options.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB")
+    print(f"\n== {kind}: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB")
 
     bare = [
         sys.executable,

@@ -165,6 +165,46 @@ def test_unusable_files_exit_2_with_one_sentence(capsys, tmp_path, content, word
     assert "Traceback" not in err
 
 
+ROW = "+447400123456,Hello there\n"
+
+
+@pytest.mark.parametrize("mode", [(), ("--summary",), ("--json",)])
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (
+            ("phone,message\n" + ROW * 4_000).encode() + "é".encode()[:1],
+            "Line 4002: The file ends in the middle of a character (at offset 104,014)",
+        ),
+        (
+            ("phone,message\n" + ROW * 10).encode() + "é".encode()[:1],
+            "Line 12: The file ends in the middle of a character (at offset 274)",
+        ),
+        (
+            ("phone,message\n" + ROW * 4_000).encode("utf-16") + b"\x00",
+            "Line 4002: The file ends in the middle of a character (at offset 208,030)",
+        ),
+    ],
+)
+def test_a_file_cut_short_exits_2_with_the_same_sentence_in_every_mode(
+    capsys, tmp_path, content, sentence, mode
+):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(content)
+    code, out, err = preview(capsys, str(path), "--region", "GB", *mode)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"campaign-desk preview: {sentence}")
+    assert err.count("\n") == 1
+
+
+def test_blank_lines_beyond_the_sample_before_the_header_are_skipped(capsys, tmp_path):
+    path = tmp_path / "padded.csv"
+    path.write_bytes(b"\n" * 70_000 + ("phone,message\n" + ROW * 2).encode())
+    code, out, err = preview(capsys, str(path), "--region", "GB", "--json")
+    assert (code, err) == (0, "")
+    assert [row["line"] for row in json.loads(out)["rows"]] == [70_002, 70_003]
+
+
 def test_bad_price_file_and_region_exit_2(capsys, tmp_path):
     prices = tmp_path / "prices.csv"
     prices.write_text("country,price_per_segment,currency\nGB,cheap,EUR\n")
@@ -204,6 +244,12 @@ def test_real_process_exits_0_and_2_without_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("campaign-desk preview: The file ")
+    assert "Traceback" not in done.stderr
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(("phone,message\n" + ROW * 4_000).encode() + "é".encode()[:1])
+    done = run_real(str(cut), "--summary")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "Line 4002: The file ends in the middle of a character" in done.stderr
     assert "Traceback" not in done.stderr
 
 

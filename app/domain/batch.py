@@ -25,6 +25,7 @@ import heapq
 import locale
 import os
 import sys
+import unicodedata
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from app.domain.csvfile import CsvFileError, CsvLayout, RowChunk, read_chunks, sniff, write_rows
 from app.domain.links import analyze_as_sent
-from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
+from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict, invisible_characters
 from app.domain.pricing import PriceTable
 from app.domain.sharded import ShardedDict
 from app.domain.sms import SmsAnalysis
@@ -224,7 +225,15 @@ def _phone_issue(
             "phone",
             f"{e164} is not a mobile number, so it may not receive SMS.",
         )
-    if not shown:
+    hidden = invisible_characters(shown)
+    if hidden:
+        names = ", ".join(f"{unicodedata.name(c, 'INVISIBLE')} U+{ord(c):04X}" for c in hidden)
+        visible = "".join(c for c in shown if c not in hidden)
+        reason = (
+            f"'{visible}' holds invisible characters ({names}): delete them, or type the "
+            "number again."
+        )
+    elif not shown:
         reason = "The phone number is missing."
     elif code == _NOT_A_NUMBER:
         reason = f"'{shown}' is not a phone number."
@@ -889,11 +898,27 @@ class _PhoneCounts:
 
     def keys(self, phones: list[str]) -> list[_PhoneKey]:
         """One key per number. Equal keys are one object, so that a list of them pickles
-        to a few bytes per row on its way back from the phone process."""
-        kinds, e164s, regions, mobiles = self._checker.check_columns(phones)
-        self._mobiles.update(compress(e164s, mobiles))  # only valid mobiles have True
-        intern = self._keys.setdefault
-        return [intern(key, key) for key in zip(regions, kinds, mobiles, strict=True)]
+        to a few bytes per row on its way back from the phone process.
+
+        When most numbers repeat (a list that sends to the same people again and again), each
+        distinct one is checked once: checking a number costs ten times a dict look-up.
+        """
+        if len(set(phones)) * 2 > len(phones):  # mostly distinct: not worth a dict
+            kinds, e164s, regions, mobiles = self._checker.check_columns(phones)
+            self._mobiles.update(compress(e164s, mobiles))  # only valid mobiles have True
+            intern = self._keys.setdefault
+            return [intern(key, key) for key in zip(regions, kinds, mobiles, strict=True)]
+        distinct = list(dict.fromkeys(phones))
+        kinds, e164s, regions, mobiles = self._checker.check_columns(distinct)
+        if any(mobiles):
+            rows_of = Counter(phones)
+            for raw, e164 in zip(
+                compress(distinct, mobiles), compress(e164s, mobiles), strict=True
+            ):
+                self._mobiles[e164] += rows_of[raw]  # type: ignore[index]
+        found = list(zip(regions, kinds, mobiles, strict=True))
+        key_of = dict(zip(distinct, map(self._keys.setdefault, found, found), strict=True))
+        return list(map(key_of.__getitem__, phones))
 
     def duplicate_rows(self, other: Counter[str] | None = None) -> int:
         """Rows on a mobile number that is on another row, also counting ``other``'s rows."""

@@ -1,8 +1,13 @@
 """Phone numbers: E.164, validity, country and mobile-ness, via ``phonenumbers``.
 
 The verdict always equals libphonenumber's own ``parse(raw, region)`` + ``is_valid_number``
-(+ ``is_possible_number``, ``number_type``, ``region_code_for_number``). A per-row library
-call costs far more than reading a CSV row (``benchmarks/phones_bench.py``), so
+(+ ``is_possible_number``, ``number_type``, ``region_code_for_number``), but for a number that
+holds an invisible character (a zero-width space, a byte order mark, a joiner, a direction
+mark: any Unicode format character): that one is always NOT_A_NUMBER. The library skips some
+of them and stops at others (a right-to-left mark inside a valid number makes it invalid),
+so such a number is refused whole, and :func:`invisible_characters` names what to delete.
+
+A per-row library call costs far more than reading a CSV row (``benchmarks/phones_bench.py``), so
 :class:`PhoneChecker` has a fast path for the shapes operators paste (``+447700900123``,
 ``+1 (415) 555-0100``, ``07700 900123``): it replays the library's parsing steps for those
 shapes with the library's own metadata and precompiled patterns (see ``_FastPath``), and hands
@@ -25,6 +30,7 @@ from operator import not_
 from typing import NamedTuple
 
 import phonenumbers
+import regex
 from phonenumbers import (
     COUNTRY_CODE_TO_REGION_CODE,
     REGION_CODE_FOR_NON_GEO_ENTITY,
@@ -122,6 +128,18 @@ _IS_MOBILE_GROUP = {group: kind in _MOBILE_TYPES for group, kind in _TYPE_OF_GRO
 # parse() ignores them all (they are in the library's _VALID_PUNCTUATION, none can start an
 # extension, and leading/trailing ones are trimmed by _extract_possible_number).
 _SEPARATORS = b" -.()/"
+
+
+# Unicode's format characters (category Cf: U+200B-U+200F, U+202A-U+202E, U+2060-U+206F,
+# U+FEFF, U+00AD...) and the few other characters that show nothing.
+_INVISIBLE = regex.compile(r"[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]")
+
+
+def invisible_characters(raw: str) -> list[str]:
+    """The invisible characters in ``raw``, in order, each once."""
+    if raw.isascii():
+        return []
+    return list(dict.fromkeys(_INVISIBLE.findall(raw)))
 
 
 def library_verdict(raw: str, region: str) -> PhoneVerdict:
@@ -759,6 +777,8 @@ class PhoneChecker:
             del cache[oldest()]
 
     def _verdict(self, raw: str) -> PhoneVerdict:
+        if not raw.isascii() and _INVISIBLE.search(raw):
+            return NOT_A_NUMBER
         verdict = self._fast.verdict(raw)
         if verdict is None:
             verdict = library_verdict(raw, self.default_region)

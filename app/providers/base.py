@@ -7,10 +7,11 @@ keeps the provider's own code and message next to a sentence an operator can act
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from app.domain.accounts import Account
 from app.domain.campaign import (
@@ -22,6 +23,7 @@ from app.domain.campaign import (
 )
 from app.domain.outcomes import RecipientOutcome
 from app.domain.schedule import Schedule
+from app.providers import redaction
 from app.providers.errors import InvalidState, NotFound, Unsupported
 from app.providers.issues import ProviderIssue, Severity
 
@@ -87,6 +89,8 @@ class Provider(ABC):
     def __init__(self, account: Account, transport: Transport) -> None:
         self.account = account
         self.transport = transport
+        if not account.sandbox:  # the built-in sandbox's "sandbox" is no secret, and common
+            redaction.register(account.id, account.credentials.values())
 
     @property
     def name(self) -> str:
@@ -198,6 +202,30 @@ class Provider(ABC):
         """Per-recipient outcomes, paged through as the provider allows."""
         raise self.unsupported("per-recipient report")
         yield  # pragma: no cover - makes this an async generator
+
+
+Operation = TypeVar("Operation", bound=Callable[..., Awaitable[Any]])
+
+
+def one_per_key(operation: Operation) -> Operation:
+    """Make an adapter operation that takes a :class:`CampaignSpec` (and may create at the
+    provider) run one call at a time per account and idempotency key.
+
+    Each adapter looks for what an earlier call of the key made, then creates: two calls at
+    once would both find nothing and both create (RocketCOMS, Cordial and Batch made the
+    campaign twice, and sent it twice). In turn, the second finds the first one's campaign.
+    Only for the public operations: they never call one another, and the lock is not
+    re-entrant.
+    """
+
+    @functools.wraps(operation)
+    async def in_turn(self: Provider, *args: Any, **kwargs: Any) -> Any:
+        spec = next(a for a in (*args, *kwargs.values()) if isinstance(a, CampaignSpec))
+        key = f"{self.name}\x00{self.account.id}\x00{spec.idempotency_key}"
+        async with self.transport.exclusive(key):
+            return await operation(self, *args, **kwargs)
+
+    return cast(Operation, in_turn)
 
 
 def map_issues_to_rows(

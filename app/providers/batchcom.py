@@ -38,7 +38,7 @@ from app.domain.campaign_settings import (
     SettingsRules,
 )
 from app.providers.audience import single_text
-from app.providers.base import CampaignSpec, Provider
+from app.providers.base import CampaignSpec, Provider, one_per_key
 from app.providers.errors import (
     AuthError,
     InvalidState,
@@ -172,9 +172,11 @@ class BatchProvider(Provider):
         return json_answer(response, provider=PROVIDER, display_name="Batch", doing=doing)
 
     # -- the operations ---------------------------------------------------------------------------
+    @one_per_key
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
         return await self._create(spec, campaign_body(spec, "DRAFT"))
 
+    @one_per_key
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
         """Overwrite the campaign's contents, keeping its state (a draft stays a draft, a
         stopped campaign stays stopped)."""
@@ -183,6 +185,7 @@ class BatchProvider(Provider):
         await self._update(campaign_id, campaign_body(spec, state), "update the campaign")
         return await self.get(campaign_id)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         """Start the campaign (RUNNING): now, or at the schedule's start. Without
         ``campaign_id`` the campaign named after the spec's idempotency key is reused when it

@@ -39,7 +39,7 @@ from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCamp
 from app.domain.campaign_settings import Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.wording import counted
-from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     InsufficientFunds,
@@ -137,12 +137,17 @@ def stop_dup_id(idempotency_key: str, chunk: int) -> int:
 
 
 def csv_field(value: str) -> str:
-    """One quoted CSV value; quote, backslash and line breaks escaped with a backslash."""
+    """One quoted CSV value; quote, backslash and line breaks escaped with a backslash.
+
+    A CR is kept as ``\\r`` (a CR LF as ``\\r\\n``), so that the message BulkSMS sends is the
+    one counted: two GSM characters, not one. EAPI documents the backslash escape for line
+    feeds and quotes (PROVIDERS.md); that it reads ``\\r`` the same way is a gap (the sandbox
+    does).
+    """
     if _NEEDS_ESCAPE.search(value) is None:
         return f'"{value}"'
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
 def is_latin1(text: str) -> bool:
@@ -311,6 +316,7 @@ class BulkSmsProvider(Provider):
     )
 
     # -- operations ---------------------------------------------------------------------------
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """A ``test_always_succeed`` run of every submission the campaign would make.
 
@@ -333,6 +339,7 @@ class BulkSmsProvider(Provider):
                 raise self._error(reply)
         return ValidationReport(PROVIDER, tuple(issues), checked.rows)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         """Submit the campaign, split into submissions of at most 30,000 messages.
 

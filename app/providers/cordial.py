@@ -30,7 +30,7 @@ from app.domain.campaign_settings import (
     SettingsRules,
 )
 from app.providers.audience import single_text
-from app.providers.base import CampaignSpec, Provider, ValidationReport
+from app.providers.base import CampaignSpec, Provider, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     Conflict,
@@ -189,12 +189,15 @@ class CordialProvider(Provider):
         return json_answer(response, provider=PROVIDER, display_name="Cordial", doing=doing)
 
     # -- the operations ------------------------------------------------------------------------
+    @one_per_key
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
         return await self._create(spec, self._body(spec))
 
+    @one_per_key
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
         return await self._update(campaign_id, self._body(spec))
 
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """Cordial has no dry run. This checks the batch has one text, then creates (or reuses)
         the draft and lets Cordial check it: the audience exists, the channel is configured,
@@ -215,6 +218,7 @@ class CordialProvider(Provider):
         )
         return ValidationReport(PROVIDER, (note,), checked=spec.count, campaign_id=campaign.id)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         """Send or schedule. Without ``campaign_id`` the message named after the spec's
         idempotency key is reused when it exists (updated while a draft, returned as it is once

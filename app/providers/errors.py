@@ -10,12 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.providers.issues import ProviderIssue
+from app.providers.redaction import redact
 
 
 class ProviderError(Exception):
     """A provider refused or failed a call. ``str()`` is a sentence for the operator.
 
-    ``code`` and ``provider_message`` are the provider's own; neither ever holds a credential.
+    ``code`` and ``provider_message`` are the provider's own. None of the three ever holds a
+    credential: they pass through :func:`~app.providers.redaction.redact`, also when the
+    provider's text echoed one.
     """
 
     def __init__(
@@ -27,11 +30,11 @@ class ProviderError(Exception):
         http_status: int | None = None,
         provider_message: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.provider = provider
-        self.code = code
+        self.code = None if code is None else redact(code)
         self.http_status = http_status
-        self.provider_message = provider_message
+        self.provider_message = None if provider_message is None else redact(provider_message)
 
 
 class AuthError(ProviderError):

@@ -28,6 +28,7 @@ import csv
 import hashlib
 import io
 import secrets
+from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -40,7 +41,7 @@ from app.domain.campaign import Action, CampaignStatus, Capabilities, RemoteCamp
 from app.domain.campaign_settings import CallbackRule, Feature, NameRule, SenderRule, SettingsRules
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.schedule import Schedule, fixed_zone_plan
-from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport
+from app.providers.base import CampaignSpec, Provider, Recipient, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     Conflict,
@@ -165,20 +166,24 @@ class RocketComsProvider(Provider):
     )
 
     # -- the operations -----------------------------------------------------------------------
+    @one_per_key
     async def create(self, spec: CampaignSpec) -> RemoteCampaign:
         """Upload the batch with action=VALIDATE: it stays CREATED, editable and deletable."""
         return await self._submit(spec, "VALIDATE")
 
+    @one_per_key
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
         return await self._replace(campaign_id, spec, "VALIDATE")
 
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """Upload with action=VALIDATE and read every line error; the CREATED batch it leaves
         is the report's ``campaign_id``, ready for :meth:`send`."""
         batch = await self._submit(spec, "VALIDATE")
-        issues = [issue async for issue in self._line_issues(batch.id, spec.count)]
+        issues = [issue async for issue in self._line_issues(batch.id, spec)]
         return ValidationReport(self.name, tuple(issues), spec.count, campaign_id=batch.id)
 
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         if campaign_id is None:
             return await self._submit(spec, "SCHEDULE")
@@ -311,11 +316,11 @@ class RocketComsProvider(Provider):
             content_type=f"multipart/form-data; boundary={boundary}",
         )
 
-    async def _line_issues(self, batch_id: str, count: int) -> AsyncIterator[ProviderIssue]:
+    async def _line_issues(self, batch_id: str, spec: CampaignSpec) -> AsyncIterator[ProviderIssue]:
         path = f"/v1/batches/{batch_id}/errors"
+        lines = FileLines(spec)
         async for error in self._pages(path, {"verbose": "true"}, PAGE_SIZE):
-            line = int(error.get("line") or 0)
-            index = line - 1 if 1 <= line <= count else None
+            index = lines.row_at(int(error.get("line") or 0))
             yield ProviderIssue(
                 code="FILE_ERROR", message=str(error.get("detailMessage") or ""), index=index
             )
@@ -431,6 +436,38 @@ class RocketComsProvider(Provider):
 
 
 # -- wire helpers ---------------------------------------------------------------------------
+class FileLines:
+    """Which row of the uploaded file starts on a line: a row takes one line, plus one per CR
+    in its message (a CR is a line break of the file, inside the quoted field)."""
+
+    def __init__(self, spec: CampaignSpec) -> None:
+        self.count = spec.count
+        # After each row that holds a CR: the line and index of the row that follows it, and
+        # the lines the row took beyond its first.
+        self._starts: list[int] = []
+        self._rows: list[int] = []
+        self._extra: list[int] = []
+        line = 1  # where the current row starts
+        for index, recipient in enumerate(spec.recipients()):
+            breaks = recipient.message.count("\r")
+            line += 1 + breaks
+            if breaks:
+                self._starts.append(line)
+                self._rows.append(index + 1)
+                self._extra.append(breaks)
+
+    def row_at(self, line: int) -> int | None:
+        """The index of the row that starts on ``line`` (1-based); None for a line that no row
+        starts on."""
+        at = bisect_right(self._starts, line) - 1
+        base_line, base_row = (self._starts[at], self._rows[at]) if at >= 0 else (1, 0)
+        after = at + 1
+        if after < len(self._starts) and line >= self._starts[after] - self._extra[after]:
+            return None  # a line inside a row that holds a CR
+        index = base_row + (line - base_line)
+        return index if line >= 1 and index < self.count else None
+
+
 def external_id_for(spec: CampaignSpec) -> str:
     """The batch's externalId: a short, stable digest of the spec's idempotency key."""
     digest = hashlib.sha256(spec.idempotency_key.encode()).hexdigest()[:32]
@@ -461,7 +498,9 @@ async def multipart_csv(recipients: Iterable[Recipient], boundary: str) -> Async
         "Content-Type: text/csv; charset=utf-8\r\n\r\n"
     ).encode()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CR LF line ends: csv quotes a field that holds a character of the line end, and a CR in
+    # a message must be quoted.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     rows = iter(recipients)
     while batch := [(r.phone, escape_message(r.message)) for r in islice(rows, ROWS_PER_WRITE)]:
         writer.writerows(batch)
@@ -474,9 +513,11 @@ async def multipart_csv(recipients: Iterable[Recipient], boundary: str) -> Async
 
 @lru_cache(maxsize=4096)  # campaigns repeat a few texts over many rows
 def escape_message(text: str) -> str:
-    """RocketCOMS's ``\\n`` escape for every line break, so each row is one line of the file
-    and the provider's line numbers are row positions."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    """RocketCOMS's ``\\n`` escape for every line feed. A CR stays a CR (a CR LF is two GSM
+    characters, and is counted so): the only escape RocketCOMS documents is the one for a line
+    feed, so the CR goes as it is, in a quoted field, and takes a line of the file
+    (:class:`FileLines` counts it)."""
+    return text.replace("\n", "\\n")
 
 
 def _unwrap(response: httpx.Response) -> dict[str, Any]:

@@ -42,7 +42,8 @@ from app.domain.campaign_settings import (
 )
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome
 from app.domain.wording import counted
-from app.providers.base import CampaignSpec, Provider, ValidationReport
+from app.providers import redaction
+from app.providers.base import CampaignSpec, Provider, ValidationReport, one_per_key
 from app.providers.errors import (
     AuthError,
     Conflict,
@@ -293,6 +294,7 @@ class RouteeProvider(Provider):
         data = _json(response)
         lifetime = float(data.get("expires_in", 3600))
         self._token = Secret(data["access_token"])
+        redaction.register(f"{self.account.id} access token", [self._token])
         self._renew_at = time.monotonic() + lifetime - min(60.0, lifetime / 10)
 
     def _forget(self, token: str) -> None:
@@ -404,6 +406,7 @@ class RouteeProvider(Provider):
         return await self.transport.create_once(attempt, lambda: self._find_by_name(name))
 
     # -- operations -------------------------------------------------------------------------
+    @one_per_key
     async def send(self, spec: CampaignSpec, campaign_id: str | None = None) -> RemoteCampaign:
         """Create every part (scheduled when the spec starts later). With ``campaign_id`` the
         scheduled parts are sent now: an explicit PUT without ``scheduledDate``."""
@@ -422,6 +425,7 @@ class RouteeProvider(Provider):
             )
         return self._aggregate(created)
 
+    @one_per_key
     async def update(self, campaign_id: str, spec: CampaignSpec) -> RemoteCampaign:
         """Replace a scheduled campaign's content; its schedule is always sent again."""
         scheduled = spec.schedule.start if spec.schedule else None
@@ -452,6 +456,7 @@ class RouteeProvider(Provider):
             )
         return self._aggregate(results)
 
+    @one_per_key
     async def validate(self, spec: CampaignSpec) -> ValidationReport:
         """The dry run ``POST /sms/analyze/campaign`` per part; numbers it cannot place in a
         country (``recipientCountries`` null, a sandbox guess) become issues at their rows."""

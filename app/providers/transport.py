@@ -12,8 +12,12 @@ Retry rules (DESIGN.md, "Providers"):
 * an adapter may mark a 200 answer as transient (BulkSMS status 40, a few times 26 and 28);
 * a validation error (any other 4xx) is never retried.
 
+Operations that may create hold their idempotency key (:meth:`Transport.exclusive`), so two
+at once with one key run one after the other and the second finds what the first made.
+
 Backoff is exponential with full jitter. Logs never show a credential: userinfo and secret
-query parameters are masked, headers and bodies are not logged at all.
+query parameters are masked, headers and bodies are not logged at all, and every account's
+credentials are taken out of whatever the HTTP loggers write (:mod:`app.providers.redaction`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import importlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -205,9 +210,31 @@ class Transport:
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._rng = rng
+        self._keys: dict[str, tuple[asyncio.Lock, int]] = {}  # see exclusive: lock, holders
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        """One holder of ``key`` at a time, the others waiting their turn in order.
+
+        What keeps two sends of one campaign (a button clicked twice, two windows, a retry
+        racing a slow answer) from both finding no campaign and both creating one: every
+        adapter operation that may create holds its idempotency key (see
+        :func:`app.providers.base.one_per_key`). Not re-entrant.
+        """
+        lock, holders = self._keys.get(key, (asyncio.Lock(), 0))
+        self._keys[key] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._keys[key]
+            if holders == 1:
+                del self._keys[key]
+            else:
+                self._keys[key] = (lock, holders - 1)
 
     async def request(
         self,

@@ -15,7 +15,6 @@ Where the public material is silent the sandbox makes a conservative guess, kept
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.sandbox.audience import Audience, synthetic_phone
-from app.sandbox.core import SandboxEnv, delivered_by
+from app.sandbox.core import BadJson, SandboxEnv, delivered_by, http_error_handlers, parse_json
 
 DEFAULTS: dict[str, Any] = {
     # SMS-opted-in profiles of the sandbox project. Profile i has region REGIONS[i % 4] and
@@ -68,6 +67,15 @@ def error(name: str, message: str, headers: dict[str, str] | None = None) -> JSO
     status, code = ERRORS[name]
     body = {"error": {"code": code, "name": name, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def refusal(status: int, message: str) -> Response:
+    """A request refused before any handler, in Batch's format: no such route is
+    ROUTE_NOT_FOUND, anything else (a body too large...) MALFORMED_PARAMETER, with the HTTP
+    status of the refusal (413 for a body too large)."""
+    name = "ROUTE_NOT_FOUND" if status in (404, 405) else "MALFORMED_PARAMETER"
+    body = {"error": {"code": ERRORS[name][1], "name": name, "message": message}}
+    return JSONResponse(body, status_code=404 if status == 405 else status)
 
 
 def fault_response(status: int, retry_after: float | None) -> Response:
@@ -289,7 +297,10 @@ def check_messages(messages: object) -> None:
             raise Rejected(
                 "MALFORMED_PARAMETER", f"messages[{index}].channel_type must be sms here."
             )
-        text = (message.get("message") or {}).get("body")
+        inner = message.get("message")
+        if inner is not None and not isinstance(inner, dict):
+            raise Rejected("MALFORMED_PARAMETER", f"messages[{index}].message must be an object.")
+        text = (inner or {}).get("body")
         if not isinstance(text, str) or not text:
             raise Rejected("MISSING_PARAMETER", f"messages[{index}].message.body is required.")
 
@@ -312,9 +323,9 @@ def endpoint(handler: Handler, sandbox: BatchSandbox) -> Callable[[Request], Awa
 
 async def json_body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Rejected("MALFORMED_JSON_BODY", "The body is not valid JSON.") from exc
+        body = parse_json(await request.body())
+    except BadJson as exc:
+        raise Rejected("MALFORMED_JSON_BODY", str(exc)) from None
     if not isinstance(body, dict):
         raise Rejected("MALFORMED_JSON_BODY", "The body must be a JSON object.")
     return body
@@ -478,6 +489,6 @@ def create_app(env: SandboxEnv) -> Gate:
         ("/2.8/orchestrations/stats", "GET", stats),
     ]
     routes = [Route(path, endpoint(h, sandbox), methods=[m]) for path, m, h in table]
-    handlers = {404: route_not_found, 405: route_not_found}
+    handlers = {404: route_not_found, 405: route_not_found, **http_error_handlers(refusal)}
     app = Starlette(routes=routes, exception_handlers=handlers)
     return Gate(app, sandbox)

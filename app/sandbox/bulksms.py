@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.sandbox.core import SandboxEnv, delivered_by, network_outcome
+from app.sandbox.core import SandboxEnv, delivered_by, http_error_handlers, network_outcome
 
 DEFAULTS: dict[str, Any] = {
     # Messages per minute once a batch is sending (gap: BulkSMS publishes no rate).
@@ -114,6 +114,12 @@ def fault_response(status: int, retry_after: float | None) -> Response:
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
     text = "Too many requests" if status == 429 else "Service temporarily unavailable"
     return PlainTextResponse(text, status_code=status, headers=headers)
+
+
+def refusal(status: int, message: str) -> Response:
+    """A request refused before any handler (no such route, a body too large): a plain HTTP
+    error, as a web server in front of EAPI answers (EAPI itself answers 200 with a code)."""
+    return PlainTextResponse(message, status_code=status)
 
 
 def split_line(line: str) -> list[str] | None:
@@ -257,9 +263,12 @@ class BulkSmsSandbox:
             except ValueError:
                 return None
         if text := params.get("send_time_unixtime", "").strip():
-            if not text.isdigit():
+            if not _is_number(text, 12):  # beyond 12 digits: past the year 9999
                 return None
-            return datetime.fromtimestamp(int(text), self.zone)
+            try:
+                return datetime.fromtimestamp(int(text), self.zone)
+            except (OverflowError, OSError, ValueError):
+                return None
         return now
 
     def _parse(self, lines: list[str], params: Mapping[str, str]) -> Parsed | None:
@@ -295,7 +304,7 @@ class BulkSmsSandbox:
         if not authorised(params):
             return answer(23)
         batch_id = params.get("batch_id", "")
-        batch = self.batches.get(int(batch_id)) if batch_id.isdigit() else None
+        batch = self.batches.get(int(batch_id)) if _is_number(batch_id, 18) else None
         if batch is None:
             return answer(24, detail="unknown batch_id")
         optional = [f.strip() for f in params.get("optional_fields", "").split(",") if f.strip()]
@@ -329,7 +338,8 @@ class BulkSmsSandbox:
             case "created_time":
                 return batch.created.astimezone(self.zone).strftime(TIME_FORMAT)
             case "body":  # one line per message: a line break is written as the CSV escape
-                return batch.bodies[index].replace("\\", "\\\\").replace("\n", "\\n")
+                escaped = batch.bodies[index].replace("\\", "\\\\")
+                return escaped.replace("\r", "\\r").replace("\n", "\\n")
             case "credits":
                 return "1"
             case "origin_address":
@@ -356,9 +366,15 @@ def truncate_sender(sender: str) -> str:
 def stop_dup_id(text: str) -> int | None:
     """A valid ``stop_dup_id``, or None: an invalid one is ignored, like any invalid value."""
     text = text.strip()
-    if text.isdigit() and 1 <= int(text) <= MAX_DUP_ID:
+    if _is_number(text, 10) and 1 <= int(text) <= MAX_DUP_ID:
         return int(text)
     return None
+
+
+def _is_number(text: str, digits: int) -> bool:
+    """Whether ``text`` is at most ``digits`` ASCII digits (``str.isdigit`` also takes "²"
+    and other digits ``int`` refuses)."""
+    return 0 < len(text) <= digits and text.isascii() and text.isdigit()
 
 
 def authorised(params: Mapping[str, str]) -> bool:
@@ -383,7 +399,8 @@ def create_app(env: SandboxEnv) -> Starlette:
         routes=[
             Route(SEND_PATH, sandbox.send_batch, methods=["POST"]),
             Route(REPORT_PATH, sandbox.get_report, methods=["GET", "POST"]),
-        ]
+        ],
+        exception_handlers=http_error_handlers(refusal),
     )
     app.state.bulksms = sandbox
     return app

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.sandbox.audience import Audience
-from app.sandbox.core import SandboxEnv, delivered_by
+from app.sandbox.core import BadJson, SandboxEnv, delivered_by, http_error_handlers, parse_json
 
 DEFAULTS: dict[str, Any] = {
     # Saved audiences: key -> number of contacts (synthetic UK mobiles) or a list of E.164
@@ -79,6 +78,26 @@ def error(key: str, message: str, headers: dict[str, str] | None = None) -> JSON
     the ``{"error": true, ...}`` envelope is from the v1 recorded bodies (an assumption)."""
     body = {"error": True, "errorKey": key, "message": message}
     return JSONResponse(body, status_code=STATUS_OF_KEY.get(key, 422), headers=headers)
+
+
+#: errorKey of a request refused before any handler, by HTTP status (sandbox guesses: the seed
+#: lists no key for them).
+REFUSAL_KEYS: dict[int, str] = {
+    404: "RECORD_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "REQUEST_TOO_LARGE",
+}
+
+
+def refusal(status: int, message: str) -> Response:
+    """A request refused before any handler (no such route, a body too large), in Cordial's
+    error format."""
+    body = {
+        "error": True,
+        "errorKey": REFUSAL_KEYS.get(status, "VALIDATION_ERROR"),
+        "message": message,
+    }
+    return JSONResponse(body, status_code=status)
 
 
 def fault_response(status: int, retry_after: float | None) -> Response:
@@ -233,10 +252,21 @@ class CordialSandbox:
                 "BATCH_MESSAGES_AUDIENCE_FILTER_CONFLICT",
                 "Please use only one from existing filters 'audience' OR 'audience-key'",
             )
+        message = body.get("message")
+        if message is not None and not isinstance(message, dict):
+            raise Rejected("VALIDATION_ERROR", "The message field must be an object.")
+        content = (message or {}).get("content")
+        if content is not None and not isinstance(content, dict):
+            raise Rejected("VALIDATION_ERROR", "The message.content field must be an object.")
         if channel == "sms":
-            content = (body.get("message") or {}).get("content") or {}
-            if not isinstance(content.get(SMS_CONTENT_KEY), str) or not content[SMS_CONTENT_KEY]:
+            text = (content or {}).get(SMS_CONTENT_KEY)
+            if not isinstance(text, str) or not text:
                 raise Rejected("VALIDATION_ERROR", f"The content {SMS_CONTENT_KEY} is required.")
+        tags = body.get("tags")
+        if tags is not None and not (
+            isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+        ):
+            raise Rejected("VALIDATION_ERROR", "The tags field must be an array of strings.")
         schedule = parse_time(body.get("schedule"))
         # [seed] scheduleType contactTZ sends at the scheduled time of each contact's zone.
         # Sandbox guess: its contacts all live at the schedule's offset, so the time is one
@@ -317,9 +347,9 @@ def authorised(header: str) -> bool:
 
 async def json_body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Rejected("VALIDATION_ERROR", "The request body is not valid JSON.") from exc
+        body = parse_json(await request.body() or b"{}")
+    except BadJson as exc:
+        raise Rejected("VALIDATION_ERROR", str(exc)) from None
     if not isinstance(body, dict):
         raise Rejected("VALIDATION_ERROR", "The request body must be a JSON object.")
     return body
@@ -509,6 +539,6 @@ def create_app(env: SandboxEnv) -> Starlette:
         Route(path, endpoint(path, handler, sandbox), methods=[method])
         for path, method, handler in table
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers=http_error_handlers(refusal))
     app.state.cordial = sandbox
     return app

@@ -23,7 +23,8 @@ class SandboxTransport(httpx.AsyncBaseTransport):
         self, env: SandboxEnv | None = None, providers: Iterable[str] | None = None
     ) -> None:
         self.env = env or SandboxEnv()
-        self._inner = httpx.ASGITransport(app=build_sandbox(self.env, providers))
+        self.app = build_sandbox(self.env, providers)
+        self._inner = httpx.ASGITransport(app=self.app)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:

@@ -47,7 +47,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.domain.phones import PhoneChecker
-from app.sandbox.core import SandboxEnv, delivered_by, network_outcome
+from app.sandbox.core import SandboxEnv, delivered_by, http_error_handlers, network_outcome
 
 PROVIDER = "rocketcoms"
 
@@ -93,6 +93,8 @@ _CODES = {
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
     429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
     503: "SERVICE_UNAVAILABLE",
@@ -115,6 +117,13 @@ def fault_response(status: int, retry_after: float | None) -> Response:
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
     body = error_body(code, text, datetime.now(UTC))
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def refusal(status: int, message: str) -> Response:
+    """A request refused before any handler (no such route, a body too large, a form that
+    cannot be parsed), in RocketCOMS's error format."""
+    body = error_body(_CODES.get(status, "BAD_REQUEST"), message, datetime.now(UTC))
+    return JSONResponse(body, status_code=status)
 
 
 # -- the uploaded file ------------------------------------------------------------------------
@@ -715,6 +724,7 @@ def create_app(env: SandboxEnv) -> Starlette:
     sandbox = RocketComsSandbox(env)
     guard = sandbox.endpoint
     return Starlette(
+        exception_handlers=http_error_handlers(refusal),
         routes=[
             Route("/v1/batches", guard(sandbox.create), methods=["POST"]),
             Route("/v1/batches", guard(sandbox.list), methods=["GET"]),
@@ -724,5 +734,5 @@ def create_app(env: SandboxEnv) -> Starlette:
             Route("/v1/batches/{batch_id}/errors", guard(sandbox.errors), methods=["GET"]),
             Route("/v1/batches/{batch_id}/report", guard(sandbox.report), methods=["GET"]),
             Route("/v1/insights/campaigns/{batch_id}", guard(sandbox.insights), methods=["GET"]),
-        ]
+        ],
     )

@@ -41,7 +41,14 @@ from starlette.routing import Route
 
 from app.domain.phones import PhoneChecker
 from app.domain.sms import analyze
-from app.sandbox.core import SandboxEnv, network_outcome, sendable_seconds
+from app.sandbox.core import (
+    BadJson,
+    SandboxEnv,
+    http_error_handlers,
+    network_outcome,
+    parse_json,
+    sendable_seconds,
+)
 
 #: The only credential the sandbox accepts, for both application id and secret.
 SANDBOX_SECRET = "sandbox"
@@ -90,6 +97,13 @@ class RouteeError(Exception):
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "developerMessage": message}, status_code=status)
+
+
+def refusal(status: int, message: str) -> Response:
+    """A request refused before any handler (no such route, a body too large, a form that
+    cannot be parsed): code = HTTP status + module 000 (generic) + error 000, a sandbox guess
+    as for the injected faults."""
+    return error_response(status, f"{status}000000", message)
 
 
 def fault_response(status: int, retry_after: float | None) -> Response:
@@ -409,8 +423,11 @@ def recipients(data: dict[str, Any]) -> list[str]:
     if not any(key in data for key in ("to", "contacts", "groups")):
         raise invalid("No recipients: one of to, contacts or groups is required.")
     # sandbox guess: the sandbox account has no contacts and no groups.
-    if data.get("contacts"):
-        raise RouteeError("404002001", f"The contact id {data['contacts'][0]!r} does not exist.")
+    contacts = data.get("contacts")
+    if contacts:
+        if not isinstance(contacts, list):
+            raise invalid("contacts must be an array of contact ids.")
+        raise RouteeError("404002001", f"The contact id {contacts[0]!r} does not exist.")
     to = data.get("to") or []
     if not isinstance(to, list) or not all(isinstance(n, str) for n in to):
         raise invalid("to must be an array of phone numbers.")
@@ -528,7 +545,7 @@ def create_app(env: SandboxEnv) -> Starlette:
         Route("/campaigns", guarded(store, listing), methods=["GET"]),
         Route("/campaigns/{tracking_id}", guarded(store, details), methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers=http_error_handlers(refusal))
     app.state.routee = store
     return app
 
@@ -570,9 +587,9 @@ def basic_ok(header: str) -> bool:
 
 async def json_body(request: Request) -> Any:
     try:
-        return await request.json()
-    except ValueError:
-        raise RouteeError("400000000", "The request body is not valid JSON.") from None
+        return parse_json(await request.body())
+    except BadJson as exc:
+        raise RouteeError("400000000", str(exc)) from None
 
 
 def paging(request: Request, env: SandboxEnv) -> tuple[int, int]:

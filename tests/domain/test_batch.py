@@ -489,3 +489,115 @@ def test_one_more_partner_is_one_more_row():
     assert batch.result(0).issues[0].message == (
         f"{GB_MOBILE} is also on lines 3, 4, 5 and 1 more row."
     )
+
+
+# -- the same file, the same sentence, on every path that reads it ---------------------------
+
+ROW = "+447400123456,Hello there\n"
+HOSTILE_FILES = {
+    # (the file's bytes, what the sentence names)
+    "UTF-8 cut in a character beyond the sample": (
+        ("phone,message\n" + ROW * 4_000).encode() + "é".encode()[:1],
+        "Line 4002: The file ends in the middle of a character (at offset 104,014)",
+    ),
+    "UTF-16 of odd length beyond the sample": (
+        ("phone,message\n" + ROW * 4_000).encode("utf-16") + b"\x00",
+        "Line 4002: The file ends in the middle of a character (at offset 208,030)",
+    ),
+    "UTF-8 cut in a character within the sample": (
+        ("phone,message\n" + ROW * 10).encode() + "é".encode()[:1],
+        "Line 12: The file ends in the middle of a character (at offset 274)",
+    ),
+    "a byte that is not UTF-8 beyond the sample": (
+        ("phone,message\n" + ROW * 4_000).encode() + b"+447400123457,caf\xe9\n",
+        "Line 4002: The file is not valid UTF-8 here (byte 0xe9 at offset 104,031)",
+    ),
+}
+
+
+def _every_reading(path: Path, settings: BatchSettings) -> list[object]:
+    """What the preview (load_batch), the window (BatchLoader in 16 KiB blocks) and the
+    summary, with and without its phone process, make of ``path``."""
+
+    def window() -> Batch:
+        loader = BatchLoader(path, settings, block_bytes=16 * 1024)
+        while loader.load_next():
+            pass
+        return loader.batch
+
+    outcomes: list[object] = []
+    for read in (
+        lambda: load_batch(path, settings).totals,
+        lambda: window().totals,
+        lambda: summarize(path, settings, parallel=False),
+        lambda: summarize(path, settings, parallel=True),
+    ):
+        try:
+            outcomes.append(read())
+        except CsvFileError as error:
+            outcomes.append(str(error))
+    return outcomes
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILES)
+def test_a_file_that_is_not_text_gets_one_sentence_on_every_path(tmp_path, name):
+    data, sentence = HOSTILE_FILES[name]
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    outcomes = _every_reading(path, SETTINGS)
+    assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
+    assert len(set(outcomes)) == 1
+    assert outcomes[0].startswith(sentence)
+
+
+def test_blank_lines_beyond_the_sample_read_the_same_on_every_path(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"\n" * 70_000 + ("phone,message\n" + ROW * 3).encode())
+    outcomes = _every_reading(path, SETTINGS)
+    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3]
+    assert outcomes[0].rows == 3
+    assert load_batch(path, SETTINGS).line(0) == 70_002
+
+
+def test_a_quoted_cr_lf_counts_as_two_gsm_characters(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b'phone,message\r\n+447400123456,"Hello\r\nWorld"\r\n')
+    batch = load_batch(path, SETTINGS)
+    assert batch.message(0) == "Hello\r\nWorld"
+    analysis = batch.analysis(0)
+    assert (analysis.encoding, analysis.units) == ("GSM-7", 12)
+
+
+def test_an_invisible_character_in_a_number_is_an_error_that_names_it(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "phone,message\n+44\u200f7400123456,Hi\n\ufeff+447400123456,Hi\n+447400123456,Hi\n"
+    )
+    batch = load_batch(path, SETTINGS)
+    messages = [[issue.message for issue in batch.result(row).issues] for row in range(3)]
+    assert messages == [
+        [
+            "'+447400123456' holds invisible characters (RIGHT-TO-LEFT MARK U+200F): delete "
+            "them, or type the number again."
+        ],
+        [
+            "'+447400123456' holds invisible characters (ZERO WIDTH NO-BREAK SPACE U+FEFF): "
+            "delete them, or type the number again."
+        ],
+        [],
+    ]
+    assert (batch.totals.errors, batch.totals.warnings) == (2, 0)
+    assert summarize(path, SETTINGS) == batch.totals
+
+
+def test_a_summary_of_numbers_that_mostly_repeat_equals_the_loaded_batch(tmp_path):
+    """Each distinct number of a hand-over is checked once when most repeat: same totals."""
+    numbers = ["+447400123456", "07400 123457", "+33612345678", "+442071838750", "n/a"]
+    path = csv_file(
+        tmp_path,
+        "phone,message\n" + "".join(f"{numbers[i % 5]},Hi {i % 3}\n" for i in range(3_000)),
+    )
+    totals = summarize(path, SETTINGS, parallel=False)
+    assert totals == load_batch(path, SETTINGS).totals
+    assert (totals.rows, totals.errors) == (3_000, 600)
+    assert totals.warnings == 3_000 - 600  # duplicates all, the landline also not mobile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def test_quoted_fields_with_commas_quotes_and_newlines_keep_their_start_line(tmp
     assert layout.newline == "\r\n"
     assert layout.newline_escape is False  # the file writes real line breaks
     assert rows_of(path) == [
-        CsvRow(2, ("+447400123456", 'Say "hi", then\nnext line')),
+        CsvRow(2, ("+447400123456", 'Say "hi", then\r\nnext line')),
         CsvRow(4, ("+447400123457", "plain")),
     ]
 
@@ -332,20 +333,17 @@ cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(cells, cells, cells), min_size=1, max_size=8))
 def test_write_then_read_round_trips_every_text(tmp_path_factory, rows):
-    """What comes back is what was written, but for the formula escape and a message's line
-    breaks, which all come back as line feeds; rows of empty cells are blank lines."""
+    """What comes back is what was written, but for the formula escape and a message's two
+    characters ``\\n``, which come back as the line feed they stand for; rows of blank cells
+    are blank lines."""
     path = tmp_path_factory.mktemp("round") / "out.csv"
     layout = CsvLayout("utf-8", ",", True, ("phone", "message", "note"), 0, 1, "\r\n")
     write_rows(path, layout, iter(rows))
-    expected = [
-        (
-            escape_formula(phone),
-            escape_formula(message).replace("\\n", "\n").replace("\r\n", "\n").replace("\r", "\n"),
-            escape_formula(note),
-        )
+    written = [
+        (escape_formula(phone), escape_formula(message).replace("\\n", "\n"), escape_formula(note))
         for phone, message, note in rows
-        if phone or message or note
     ]
+    expected = [cells for cells in written if "".join(cells).strip()]
     assert [row.fields for row in read_rows(path, layout)] == expected
     assert all(row.problem is None for row in read_rows(path, layout))
 
@@ -366,3 +364,179 @@ def test_characters_that_only_look_like_line_breaks_stay_in_the_field(tmp_path):
         CsvRow(2, ("+447400123456", "a\x0cb\u2028c\x85d")),
         CsvRow(3, ("+447400123457", "e")),
     ]
+
+
+# -- line breaks inside and outside quotes ----------------------------------------------------
+
+BREAKS = {"CRLF": "\r\n", "LF": "\n", "CR": "\r"}
+
+
+@pytest.mark.parametrize("inside", BREAKS)
+@pytest.mark.parametrize("outside", BREAKS)
+def test_a_quoted_line_break_keeps_its_bytes_whatever_ends_the_lines(tmp_path, inside, outside):
+    end, within = BREAKS[outside], BREAKS[inside]
+    data = (
+        f'phone,message{end}+447400123456,"Hello{within}World"{end}+447400123457,plain{end}'
+    ).encode()
+    path = write(tmp_path, data)
+    layout = sniff(path)
+    assert (layout.newline, layout.newline_escape) == (end, False)
+    expected = [
+        CsvRow(2, ("+447400123456", f"Hello{within}World")),
+        CsvRow(4, ("+447400123457", "plain")),
+    ]
+    for block_bytes in (7, 64 * 1024):  # record by record across blocks, and in one go
+        rows = [
+            CsvRow(line, tuple(fields))
+            for chunk in read_chunks(path, layout, block_bytes=block_bytes)
+            for line, fields in zip(chunk.lines, chunk.rows, strict=True)
+        ]
+        assert rows == expected, block_bytes
+    out = tmp_path / "out.csv"
+    write_rows(out, layout, (row.fields for row in expected))
+    assert out.read_bytes() == data
+
+
+def test_escaped_and_quoted_line_breaks_in_one_file_both_come_back_as_written(tmp_path):
+    data = b'phone,message\r\n+447400123456,Hello\\nWorld\r\n+447400123457,"Two\r\nlines"\r\n'
+    path = write(tmp_path, data)
+    layout = sniff(path)
+    assert layout.newline_escape is True
+    assert [row.fields[1] for row in rows_of(path)] == ["Hello\nWorld", "Two\r\nlines"]
+    out = tmp_path / "out.csv"
+    write_rows(out, layout, (row.fields for row in rows_of(path)))
+    assert out.read_bytes() == data
+
+
+def test_a_message_typed_with_a_line_feed_is_saved_as_the_escape_or_as_it_is(tmp_path):
+    escaped = CsvLayout("utf-8", ",", True, ("phone", "message"), 0, 1, "\r\n")
+    quoted = replace(escaped, newline_escape=False)
+    for layout, written in ((escaped, b"a\\nb"), (quoted, b'"a\nb"')):
+        out = tmp_path / "out.csv"
+        write_rows(out, layout, iter([("+447400123456", "a\nb")]))
+        assert out.read_bytes() == b"phone,message\r\n+447400123456," + written + b"\r\n"
+        assert rows_of(out)[0].fields[1] == "a\nb"
+
+
+def test_records_spanning_lines_keep_their_start_lines_in_big_files(tmp_path):
+    """Blocks full of records that span lines, some cut by a block's end."""
+    rows = [
+        (f"+4474001234{i % 100:02d}", f"Hi {i}\r\nbye" if i % 7 == 0 else f"Hi {i}")
+        for i in range(20_000)
+    ]
+    lines, line = [], 2
+    for _, message in rows:
+        lines.append(line)
+        line += 1 + message.count("\n")
+    layout = CsvLayout("utf-8", ",", True, ("phone", "message"), 0, 1, "\r\n", newline_escape=False)
+    path = tmp_path / "big.csv"
+    write_rows(path, layout, iter(rows))
+    assert sniff(path) == layout
+    for block_bytes in (1000, 16 * 1024, 64 * 1024):
+        got = [
+            (line, tuple(fields))
+            for chunk in read_chunks(path, layout, block_bytes=block_bytes)
+            for line, fields in zip(chunk.lines, chunk.rows, strict=True)
+        ]
+        assert got == list(zip(lines, rows, strict=True)), block_bytes
+
+
+# -- bytes that are not text, and blank lines, around every buffer boundary -------------------
+
+
+def test_blank_lines_beyond_the_sample_before_the_header_are_skipped(tmp_path):
+    for encoding in ("utf-8", "utf-16", "cp1252"):
+        text = "\r\n" * 40_000 + "phone;message\r\n+33612345678;Réduction – 5 €\r\n"
+        path = write(tmp_path, text.encode(encoding), f"{encoding}.csv")
+        layout = sniff(path)
+        assert (layout.encoding, layout.delimiter) == (encoding, ";")
+        assert rows_of(path) == [CsvRow(40_002, ("+33612345678", "Réduction – 5 €"))]
+
+
+def test_a_header_after_blank_lines_is_named_by_its_own_line(tmp_path):
+    path = write(tmp_path, "\n" * 70_000 + "Mobile,First name\n+447400123456,Ann\n")
+    with pytest.raises(CsvFileError) as caught:
+        sniff(path)
+    assert caught.value.line == 70_001
+
+
+@pytest.mark.parametrize("size", [100, 200_000])  # inside the sample, and far beyond it
+def test_a_file_cut_in_the_middle_of_a_character_names_line_and_offset(tmp_path, size):
+    body = "phone,message\n" + "+447400123456,Café\n" * (size // 19)
+    for encoding, cut in (("utf-8", "é".encode()[:1]), ("utf-16", b"\x00")):
+        data = body.encode(encoding) + cut
+        path = write(tmp_path, data, f"{encoding}.csv")
+        with pytest.raises(CsvFileError) as caught:
+            rows_of(path)
+        assert caught.value.line == body.count("\n") + 1
+        name = {"utf-8": "UTF-8", "utf-16": "UTF-16"}[encoding]
+        assert str(caught.value) == (
+            f"Line {caught.value.line}: The file ends in the middle of a character (at offset "
+            f"{len(data) - len(cut):,}), as if it were cut short; save it again as {name}."
+        )
+
+
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-16-le", "cp1252")
+BOUNDARIES = (16 * 1024, 64 * 1024, 128 * 1024)  # the window's blocks, the sample and blocks
+
+
+def _encoded(text: str, encoding: str) -> bytes:
+    if encoding == "utf-16-be":  # with its mark, as Windows writes it
+        return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    return text.encode(encoding)
+
+
+def _outcome(path: Path, block_bytes: int) -> object:
+    try:
+        layout = sniff(path)
+        return [
+            (line, tuple(fields), chunk.problems.get(i))
+            for chunk in read_chunks(path, layout, block_bytes=block_bytes)
+            for i, (line, fields) in enumerate(zip(chunk.lines, chunk.rows, strict=True))
+        ]
+    except CsvFileError as error:
+        return str(error)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    encoding=st.sampled_from(ENCODINGS),
+    newline=st.sampled_from(list(BREAKS.values())),
+    blank_lines=st.sampled_from([0, 2, 34_000]),  # 34,000 CR LF: beyond the sample
+    boundary=st.sampled_from(BOUNDARIES),
+    delta=st.integers(-5, 5),
+    quoted_breaks=st.booleans(),
+)
+def test_every_cut_around_a_buffer_boundary_reads_the_same_in_every_block_size(
+    tmp_path_factory, encoding, newline, blank_lines, boundary, delta, quoted_breaks
+):
+    """Cut anywhere near a boundary (in the middle of a character, of a UTF-16 code unit, of a
+    quoted record), a file gives the same rows or the same sentence whatever the blocks, and
+    that sentence names its line; bytes that decode never give a decoding error."""
+    message = 'Café "€" – 😀' if not encoding.startswith("cp") else 'Café "€" – ok'
+    rows = "".join(
+        f'+4474001234{i % 100:02d},"{message}{newline if quoted_breaks and i % 3 == 0 else ""} {i}"'
+        + newline
+        for i in range(boundary // 20)
+    )
+    text = newline * blank_lines + "phone,message" + newline + rows
+    blank = len(_encoded(newline * blank_lines, encoding)) if blank_lines > 2 else 0
+    data = _encoded(text, encoding)[: blank + boundary + delta]
+    path = tmp_path_factory.mktemp("cut") / "in.csv"
+    path.write_bytes(data)
+    outcomes = [_outcome(path, block_bytes) for block_bytes in (4093, 16 * 1024, 64 * 1024)]
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    outcome = outcomes[0]
+    if isinstance(outcome, str):
+        assert outcome.startswith("Line "), outcome
+    codec, bom = {"utf-8-sig": ("utf-8", 3), "utf-16": ("utf-16-le", 2)}.get(
+        encoding, (encoding, 0)
+    )
+    if encoding == "utf-16-be":
+        codec, bom = "utf-16-be", 2
+    try:
+        data[bom:].decode(codec)
+    except UnicodeDecodeError:
+        assert isinstance(outcome, str) and "middle of a character" in outcome
+    else:
+        assert not isinstance(outcome, str) or "character" not in outcome

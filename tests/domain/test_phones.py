@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from phonenumbers import NumberParseException, PhoneNumberFormat, phonenumberutil
 
 from app.domain import digit_patterns, phones
-from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict
+from app.domain.phones import (
+    NOT_A_NUMBER,
+    PhoneChecker,
+    PhoneKind,
+    PhoneVerdict,
+    invisible_characters,
+)
 
 ALL_TYPES = tuple(
     value
@@ -484,3 +490,39 @@ def test_warm_up_compiles_every_pattern_the_bulk_check_uses_a_step_at_a_time() -
         for plan, _ in code.region_plans:
             used += plan.type_patterns.values()
         assert all("pattern" in c.__dict__ for c in used if c is not None), code.country_code
+
+
+INVISIBLE = {
+    "\u200b": "ZERO WIDTH SPACE",
+    "\u200c": "ZERO WIDTH NON-JOINER",
+    "\u200d": "ZERO WIDTH JOINER",
+    "\u2060": "WORD JOINER",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",  # the byte order mark
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u00ad": "SOFT HYPHEN",
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE)
+@pytest.mark.parametrize("where", [0, 3, 8, 13])  # before, inside the code, inside, after
+def test_an_invisible_character_anywhere_refuses_the_number_every_way_it_is_checked(
+    char: str, where: int
+) -> None:
+    """Never stripped silently, never a verdict that depends on where the character is."""
+    raw = "+447400123456"[:where] + char + "+447400123456"[where:]
+    checker = PhoneChecker("GB")
+    assert checker.check(raw) == NOT_A_NUMBER
+    assert checker.check_many([raw, "+447400123456"])[0] == NOT_A_NUMBER
+    assert PhoneChecker("GB").check_columns([raw]).kinds == [PhoneKind.NOT_A_NUMBER]
+    assert invisible_characters(raw) == [char]
+
+
+def test_invisible_characters_are_named_once_each_in_order() -> None:
+    assert invisible_characters("\u200f+44\u200b7400\u200f123456") == ["\u200f", "\u200b"]
+    assert invisible_characters("+44 7400 123456") == []
+    assert invisible_characters("+44\u00a07400\u2009123456") == []  # visible spaces

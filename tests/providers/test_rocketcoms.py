@@ -164,7 +164,7 @@ async def test_messages_survive_the_csv(provider, env):
         headers={"Authorization": provider._authorization()},
     )
     sent = [row["messageText"] for row in response.json()["result"]["content"]]
-    assert sent == [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
+    assert sent == texts  # a CR LF stays two characters, a lone CR one
 
 
 async def test_send_after_validate_progresses_on_the_clock(provider, env):
@@ -474,8 +474,8 @@ async def test_error_table(connect, status, body, cls, code):
 
 
 # -- wire helpers -----------------------------------------------------------------------------
-def test_line_breaks_become_the_escape():
-    assert escape_message("a\r\nb\rc\nd") == "a\\nb\\nc\\nd"
+def test_line_feeds_become_the_escape_and_a_cr_stays():
+    assert escape_message("a\r\nb\rc\nd") == "a\r\\nb\rc\\nd"
 
 
 async def test_upload_body_streams_in_bounded_chunks():

@@ -3,6 +3,7 @@ the sandbox's fault injection in-process, and a real closed port on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import subprocess
@@ -542,3 +543,30 @@ def test_the_first_request_imports_nothing_more():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+async def test_one_holder_per_key_at_a_time_and_other_keys_do_not_wait():
+    transport = Transport(make_client())
+    order: list[str] = []
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(key: str, name: str) -> None:
+        async with transport.exclusive(key):
+            order.append(f"{name} in")
+            if name == "first":
+                first_in.set()
+                await release.wait()
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(hold("a", "first"))
+    await first_in.wait()
+    second = asyncio.create_task(hold("a", "second"))
+    await hold("b", "other")  # another key goes through while "a" is held
+    release.set()
+    await asyncio.gather(first, second)
+    assert order == ["first in", "other in", "other out", "first out", "second in", "second out"]
+    async with transport.exclusive("a"):  # and the key can be held again afterwards
+        order.append("again")
+    assert order[-1] == "again"
+    await transport.aclose()

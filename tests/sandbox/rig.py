@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from app.sandbox.core import SandboxEnv
 from app.sandbox.inprocess import SandboxTransport
@@ -15,7 +16,9 @@ from app.sandbox.inprocess import SandboxTransport
 def mounted(transport: SandboxTransport, prefix: str) -> Any:
     """The simulator app mounted at ``prefix`` inside the in-process sandbox, to inspect the
     records behind the wire."""
-    root = transport._inner.app.app  # FaultMiddleware -> Starlette
+    root: Any = transport.app
+    while not isinstance(root, Starlette):  # through the body limit and fault middleware
+        root = root.app
     (mount,) = [r for r in root.routes if getattr(r, "path", "") == prefix]
     return mount.app
 
