@@ -46,7 +46,7 @@ from app.services.clock import Clock
 from app.services.connections import ProviderPool
 from app.store.campaigns import PAGE_ROWS, CampaignRecord, CampaignTable, StoredRecipient
 from app.store.database import Database
-from app.store.intents import Intent, IntentJournal, IntentState
+from app.store.intents import Intent, IntentConflict, IntentJournal, IntentState
 from app.store.outcomes import OutcomeTable, StoredOutcome
 
 S = CampaignStatus
@@ -706,14 +706,21 @@ class CampaignService:
         local_only = record.provider_id is None and action in LOCAL_ACTIONS
         intent = None
         if not local_only:
-            intent = self._journal.open(
-                record.id,
-                action,
-                record.idempotency_key,
-                record.status,
-                record.provider_id,
-                now=self._clock.now(),
-            )
+            try:
+                intent = self._journal.open(
+                    record.id,
+                    action,
+                    record.idempotency_key,
+                    record.status,
+                    record.provider_id,
+                    now=self._clock.now(),
+                )
+            except IntentConflict:
+                refused = (
+                    f"Another Campaign Desk window is {_VERB[action]} this campaign, or is still "
+                    f"checking with {display} what became of its last action; nothing was sent."
+                )
+                return self._finished(campaign_id, action, ActionResult(False, refused))
             self._open[record.id] = intent
         self._busy[campaign_id] = action
         self._show(campaign_id)

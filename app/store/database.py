@@ -104,6 +104,8 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX intents_open ON intents(state, campaign_id);
+    -- one open intent per campaign, across every process on this file
+    CREATE UNIQUE INDEX one_open_intent ON intents(campaign_id) WHERE state = 'open';
     CREATE TABLE outcomes (
         campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
         seq INTEGER NOT NULL,

@@ -38,6 +38,11 @@ class Intent:
     note: str = ""
 
 
+class IntentConflict(Exception):
+    """Another intent on the campaign is still open: another window (another process on the
+    same store) is acting on it right now, or a crash left it to be reconciled."""
+
+
 class IntentJournal:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,21 +57,26 @@ class IntentJournal:
         *,
         now: datetime | None = None,
     ) -> Intent:
-        """Journal an intent and commit it to disk, before the provider is asked."""
+        """Journal an intent and commit it to disk, before the provider is asked. Raises
+        :class:`IntentConflict` while another intent on the campaign is open: the store's
+        unique index decides, so two processes on one store cannot both act."""
         created = now or utc_now()
-        with self.db.durable_transaction() as c:
-            cursor = c.execute(
-                "INSERT INTO intents (campaign_id, action, idempotency_key, previous_status,"
-                " provider_id, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    campaign_id,
-                    action.value,
-                    idempotency_key,
-                    previous_status.value,
-                    provider_id,
-                    to_text(created),
-                ),
-            )
+        try:
+            with self.db.durable_transaction() as c:
+                cursor = c.execute(
+                    "INSERT INTO intents (campaign_id, action, idempotency_key, previous_status,"
+                    " provider_id, created) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        campaign_id,
+                        action.value,
+                        idempotency_key,
+                        previous_status.value,
+                        provider_id,
+                        to_text(created),
+                    ),
+                )
+        except sqlite3.IntegrityError as error:
+            raise IntentConflict(str(error)) from error
         assert cursor.lastrowid is not None
         return Intent(
             cursor.lastrowid,
