@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.campaign import Action, ActionCheck, CampaignStatus
+from app.providers.registry import PROVIDERS
 from app.services.campaign_list import CampaignFilter, CampaignRow
 from app.services.campaigns import CampaignService, NewBatch
 from app.services.following import Follower
@@ -124,10 +125,16 @@ class CampaignsPanel(QWidget):
             self.status_box.addItem(status.label, status)
         self.provider_box = QComboBox()
         self.provider_box.addItem("Every provider", None)
+        for key, entry in PROVIDERS.items():
+            self.provider_box.addItem(entry.display_name, key)
+        self.account_box = QComboBox()
+        self.account_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._fill_accounts()
         self.updated_label = QLabel()
         filters = QHBoxLayout()
         filters.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.find_field, self.status_box, self.provider_box):
+        self.find_field.setMinimumWidth(260)
+        for widget in (self.find_field, self.status_box, self.provider_box, self.account_box):
             filters.addWidget(widget)
         filters.addStretch(1)
         filters.addWidget(self.updated_label)
@@ -141,6 +148,10 @@ class CampaignsPanel(QWidget):
         self.find_field.textChanged.connect(self._filter_changed)
         self.status_box.currentIndexChanged.connect(self._filter_changed)
         self.provider_box.currentIndexChanged.connect(self._filter_changed)
+        self.account_box.currentIndexChanged.connect(self._filter_changed)
+        accounts = follower.accounts
+        for signal in (accounts.added, accounts.changed, accounts.removed):
+            signal.connect(self._fill_accounts)
         self.view.selectionModel().selectionChanged.connect(self.update_actions)
         self.view.customContextMenuRequested.connect(self._context_menu)
         for signal in (self.model.modelReset, self.model.dataChanged, self.model.rowsRemoved):
@@ -149,10 +160,16 @@ class CampaignsPanel(QWidget):
         follower.state_changed.connect(self._follow_changed)
         self.update_actions()
 
-    def set_providers(self, providers: list[tuple[str, str]]) -> None:
-        """The providers offered in the filter: ``(key, display name)``."""
-        for key, name in providers:
-            self.provider_box.addItem(name, key)
+    def _fill_accounts(self, *_changed: str) -> None:
+        box = self.account_box
+        chosen = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("Every account", None)
+        for record in self.follower.accounts.records():
+            box.addItem(record.name, record.id)
+        box.setCurrentIndex(max(box.findData(chosen), 0))
+        box.blockSignals(False)
 
     # -- building --------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -256,8 +273,10 @@ class CampaignsPanel(QWidget):
     def _filter_changed(self) -> None:
         status = self.status_box.currentData()
         provider = self.provider_box.currentData()
+        account = self.account_box.currentData()
         self.service.list.set_filter(
             CampaignFilter(
+                account_ids=frozenset({account}) if account else frozenset(),
                 providers=frozenset({provider}) if provider else frozenset(),
                 statuses=frozenset({CampaignStatus(status)}) if status else frozenset(),
                 text=self.find_field.text().strip(),

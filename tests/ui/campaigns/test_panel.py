@@ -96,6 +96,8 @@ async def test_the_filter_and_find_narrow_the_list(panel, desk):
     panel.find_field.setText("autu")
     assert [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())] == ["Autumn"]
     panel.find_field.clear()
-    panel.provider_box.addItem("RocketCOMS", "rocketcoms")
     panel.provider_box.setCurrentIndex(panel.provider_box.findData("rocketcoms"))
     assert [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())] == ["Spring"]
+    panel.provider_box.setCurrentIndex(0)
+    panel.account_box.setCurrentIndex(panel.account_box.findData(account_of("bulksms")))
+    assert [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())] == ["Autumn"]
