@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 
 from psygnal import Signal
 
@@ -44,6 +45,7 @@ from app.services.accounts import AccountService
 from app.services.campaign_list import CampaignList, CampaignRow
 from app.services.clock import Clock
 from app.services.connections import ProviderPool
+from app.services.export import Cancel, export_outcomes
 from app.store.campaigns import PAGE_ROWS, CampaignRecord, CampaignTable, StoredRecipient
 from app.store.database import Database
 from app.store.intents import Intent, IntentConflict, IntentJournal, IntentState
@@ -186,6 +188,20 @@ class CampaignService:
         """Rows ``offset`` to ``offset + limit`` of a campaign's outcomes (for a lazily
         filled table)."""
         return self._outcomes.page(campaign_id, offset, limit, statuses)
+
+    async def export_outcomes(
+        self,
+        campaign_id: int,
+        path: Path,
+        *,
+        statuses: frozenset[OutcomeStatus] = frozenset(),
+        progress: Callable[[int], None] | None = None,
+        cancel: Cancel | None = None,
+    ) -> int:
+        """Stream the campaign's outcomes to a CSV file (see :mod:`app.services.export`)."""
+        return await export_outcomes(
+            self._db, campaign_id, path, statuses=statuses, progress=progress, cancel=cancel
+        )
 
     # -- drafts --------------------------------------------------------------------------------
     async def create_draft(

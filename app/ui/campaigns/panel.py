@@ -38,6 +38,7 @@ from app.services.campaign_list import CampaignFilter, CampaignRow
 from app.services.campaigns import CampaignService, NewBatch
 from app.services.following import Follower
 from app.ui.campaigns.model import PROGRESS_COLUMN, ROW_ROLE, CampaignModel
+from app.ui.campaigns.outcomes import OutcomesDialog
 from app.ui.widgets.dialogs import Button, Dialogs
 
 #: What an operator must be told before a destructive action, and cannot take back.
@@ -187,6 +188,9 @@ class CampaignsPanel(QWidget):
         self.duplicate_action.triggered.connect(lambda: self._new_batch(self.service.duplicate))
         self.resend_action = self.toolbar.addAction("Re-send Failed")
         self.resend_action.triggered.connect(lambda: self._new_batch(self.service.resend_failed))
+        self.outcomes_action = self.toolbar.addAction("Outcomes…")
+        self.outcomes_action.setToolTip("What became of each recipient; export them to CSV")
+        self.outcomes_action.triggered.connect(self.show_outcomes)
 
     # -- selection and gating ----------------------------------------------------------------
     def selected(self) -> CampaignRow | None:
@@ -220,6 +224,7 @@ class CampaignsPanel(QWidget):
             check = checker(row.id) if row is not None else None
             qaction.setEnabled(bool(check))
             qaction.setToolTip(check.reason if check is not None else "Select a campaign first.")
+        self.outcomes_action.setEnabled(row is not None)
 
     # -- actions -----------------------------------------------------------------------------
     def start_action(self, action: Action) -> None:
@@ -258,6 +263,14 @@ class CampaignsPanel(QWidget):
         if row is not None:
             self.open_batch.emit(make(row.id))
 
+    def show_outcomes(self) -> OutcomesDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = OutcomesDialog(self.service, row, self)
+        dialog.open()
+        return dialog
+
     def _context_menu(self, position: QPoint) -> None:
         index = self.view.indexAt(position)
         if not index.isValid():
@@ -266,7 +279,7 @@ class CampaignsPanel(QWidget):
         menu = QMenu(self)
         menu.addActions([self.actions_by_kind[a] for a in TOOLBAR_ACTIONS])
         menu.addSeparator()
-        menu.addActions([self.duplicate_action, self.resend_action])
+        menu.addActions([self.duplicate_action, self.resend_action, self.outcomes_action])
         menu.popup(self.view.viewport().mapToGlobal(position))
 
     # -- filter, find, following ----------------------------------------------------------

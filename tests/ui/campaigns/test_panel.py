@@ -9,9 +9,11 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.domain.campaign import Action, CampaignStatus
+from app.domain.outcomes import OutcomeStatus
 from app.ui.campaigns.panel import CampaignsPanel
 from app.ui.widgets.dialogs import Dialogs
 from tests.services.rig import account_of, spec_for
+from tests.services.test_outcomes import sent_and_done
 
 S = CampaignStatus
 
@@ -101,3 +103,28 @@ async def test_the_filter_and_find_narrow_the_list(panel, desk):
     panel.provider_box.setCurrentIndex(0)
     panel.account_box.setCurrentIndex(panel.account_box.findData(account_of("bulksms")))
     assert [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())] == ["Autumn"]
+
+
+async def test_outcomes_are_listed_filtered_and_exported(panel, desk, tmp_path):
+    campaign = await sent_and_done(desk, "rocketcoms")
+    panel.select(campaign)
+    dialog = panel.show_outcomes()
+    assert dialog is not None and dialog.model.rowCount() == 6
+    assert "failed" in dialog.counts.text()
+    dialog.status_box.setCurrentIndex(dialog.status_box.findData(OutcomeStatus.FAILED))
+    assert dialog.model.rowCount() == 1
+    assert dialog.model.index(0, 2).data() == "Failed"
+    target = tmp_path / "failed.csv"
+    dialog.export_to(target)
+    await until_true(lambda: "Exported" in dialog.said.text())
+    assert dialog.said.text() == "Exported 1 outcome to failed.csv."
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("row,phone,status") and len(lines) == 2
+
+
+async def until_true(condition, timeout: float = 20.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
