@@ -39,6 +39,7 @@ from app.services.clock import SystemClock
 from app.services.connections import ProviderPool
 from app.services.export import export_outcomes
 from app.services.following import Follower
+from app.services.jobs import next_turn
 from app.store.campaigns import CampaignRecord, CampaignTable
 from app.store.database import Database
 from app.store.outcomes import OutcomeTable
@@ -252,7 +253,7 @@ async def main(campaigns: int, outcomes: int) -> None:
 
     async def join() -> None:
         for _ in OutcomeTable(db).join_rows_steps(big):
-            await asyncio.sleep(0)
+            await next_turn()  # as CampaignService.fetch_outcomes does
 
     _, took, stall = await probe.measure(join)
     probe.report(f"join {outcomes:,} outcomes to their rows", took, stall)

@@ -19,7 +19,6 @@ operator. Nothing scheduled is ever fired late: a send whose start has passed is
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -46,6 +45,7 @@ from app.services.campaign_list import CampaignList, CampaignRow
 from app.services.clock import Clock
 from app.services.connections import ProviderPool
 from app.services.export import Cancel, export_outcomes
+from app.services.jobs import next_turn
 from app.store.campaigns import PAGE_ROWS, CampaignRecord, CampaignTable, StoredRecipient
 from app.store.database import Database
 from app.store.intents import Intent, IntentConflict, IntentJournal, IntentState
@@ -140,7 +140,7 @@ class CampaignService:
         rows: list[CampaignRow] = []
         while page := self._campaigns.page(rows[-1].id if rows else 0, LOAD_PAGE):
             rows.extend(self._row(r) for r in page)
-            await asyncio.sleep(0)  # 10,000 campaigns never hold the window's loop
+            await next_turn()  # 10,000 campaigns never hold the window's loop
         self.list.replace_all(rows)
         for account in self._accounts.accounts():
             try:
@@ -559,12 +559,12 @@ class CampaignService:
                 if len(chunk) >= OUTCOME_CHUNK:
                     seq = self._outcomes.add(campaign_id, seq, chunk)
                     chunk = []
-                    await asyncio.sleep(0)
+                    await next_turn()
         except Unsupported:
             return Counter()
         self._outcomes.add(campaign_id, seq, chunk)
         for _ in self._outcomes.join_rows_steps(campaign_id):
-            await asyncio.sleep(0)
+            await next_turn()
         return counts
 
     # -- the journal ---------------------------------------------------------------------------
@@ -956,7 +956,7 @@ class CampaignService:
             if len(chunk) >= PAGE_ROWS:
                 writer.write(chunk)
                 chunk = []
-                await asyncio.sleep(0)
+                await next_turn()
         writer.write(chunk)
         return writer.written
 

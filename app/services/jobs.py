@@ -4,11 +4,13 @@ chunked job follows, and the garbage-collector policy every job runner applies.
 A job is a generator: it does a little work per ``next()`` and yields ``(done, total)``; its
 return value is the result. A runner (the window's runs on Qt's loop) calls it for a few
 milliseconds per turn of the event loop, and applies :func:`keep_out_of_gc` after every slice
-and at the end: callers never manage the collector themselves.
+and at the end: callers never manage the collector themselves. Async work hands the loop back
+through :func:`next_turn`, which applies the same policy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable, Generator
 from typing import Any, Protocol
@@ -32,6 +34,14 @@ def keep_out_of_gc() -> None:
     the loaded rows). The one place this policy is applied: by job runners, after each slice
     and when a job ends."""
     gc.freeze()
+
+
+async def next_turn() -> None:
+    """Hand the event loop back between two slices of async work (loading the campaign list,
+    storing a report's outcomes), under the same policy: what was built so far stays out of
+    the collector's passes, whose full scans of it would otherwise hold the loop."""
+    keep_out_of_gc()
+    await asyncio.sleep(0)
 
 
 class Job(Protocol):
