@@ -66,6 +66,7 @@ async def _main(path: str | None, context: AppContext, drive: Driver | None) -> 
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
+    window.files.accept_file_open_events(QApplication.instance())
     # the edits a crash left behind are offered before the file replaces anything
     window.files.start(Path(path) if path else None)
     desk = asyncio.ensure_future(context.desk.start())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
@@ -433,3 +433,11 @@ def test_editing_a_number_shared_by_many_rows_updates_the_panel(window, open_fil
     qtbot.waitUntil(lambda: not window.working)
     assert panel.counts() == (0, len(shared) - 1)
     assert all(e.row != 0 for e in panel.entries)
+
+
+def test_a_file_open_event_opens_the_csv_as_a_macos_double_click_does(window, csv_file, qtbot):
+    window.files.accept_file_open_events(QApplication.instance())
+    with qtbot.waitSignal(window.loaded, timeout=20_000):
+        QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(str(csv_file)))
+    assert window.document.path == csv_file and window.model.rowCount() == 4
+    QApplication.instance().removeEventFilter(window.files)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFileOpenEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.domain.wording import counted
@@ -34,8 +34,20 @@ class DocumentFiles(QObject):
         self.window.setAcceptDrops(True)
         self.window.installEventFilter(self)
 
+    def accept_file_open_events(self, app: QObject) -> None:
+        """macOS hands a double-clicked CSV to the running app as a FileOpen event, not as an
+        argument: open it like a dropped file."""
+        app.installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.FileOpen:
+            assert isinstance(event, QFileOpenEvent)
+            path = Path(event.file())
+            if path.suffix.lower() in OPENABLE_SUFFIXES:
+                self.open_file(path)
+                return True
+            return False
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             assert isinstance(event, QDragEnterEvent | QDragMoveEvent)
             if not self.document.loading and dropped_file(event) is not None:
