@@ -202,9 +202,16 @@ class AccountService:
         creds: dict[str, Secret] = {}
         for field in entry.credential_fields:
             value = credentials.get(field, "")
+            label = CREDENTIAL_LABELS.get(field, field)
             if not value:
-                label = CREDENTIAL_LABELS.get(field, field)
                 raise AccountError(f"The {label} is missing.", field=field)
+            if not (value.isascii() and value.isprintable()):
+                # credentials travel in HTTP headers, which carry ASCII only
+                raise AccountError(
+                    f"The {label} holds a character that is not plain ASCII (letters, digits, "
+                    "punctuation): check that it was copied whole and nothing else with it.",
+                    field=field,
+                )
             creds[field] = Secret(value)
         return Account(
             id=account_id or f"{provider}-{uuid.uuid4().hex[:12]}",

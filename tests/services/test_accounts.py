@@ -156,3 +156,15 @@ async def test_an_account_with_unfinished_campaigns_is_not_removed(desk):
     await desk.campaigns.delete(campaign)
     desk.accounts.remove(added.id)
     assert desk.campaigns.list.get(campaign) is None
+
+
+def test_a_credential_that_is_not_plain_ascii_is_refused_by_name(desk):
+    with pytest.raises(AccountError) as refused:
+        desk.accounts.draft(
+            "batch",
+            "Shop",
+            "https://api.batch.com/2.8",
+            {"rest_api_key": "kéy", "project_key": "p"},
+        )
+    assert refused.value.field == "rest_api_key"
+    assert "not plain ASCII" in str(refused.value) and "kéy" not in str(refused.value)
