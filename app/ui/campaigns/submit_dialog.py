@@ -4,15 +4,12 @@ will be sent (and what will not, and why) before the final confirm."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -22,13 +19,14 @@ from PySide6.QtWidgets import (
 from app.domain.accounts import Account
 from app.domain.batch import Batch
 from app.domain.campaign import Capabilities
-from app.domain.campaign_settings import CampaignSettings, default_settings, validate_settings
+from app.domain.campaign_settings import CampaignSettings, validate_settings
 from app.domain.schedule import describe
 from app.domain.wording import counted
 from app.providers.base import CampaignSpec
 from app.services.campaigns import CampaignService
 from app.services.jobs import Job
 from app.services.submit import SubmitPlan, build_spec, plan_steps, submit, summary
+from app.ui.campaigns.settings_form import SettingsForm
 from app.ui.schedule.picker import SchedulePicker
 from app.ui.widgets.jobs import QtRunner
 
@@ -54,13 +52,7 @@ class SubmitDialog(QDialog):
         self.batch, self.account, self.caps, self.campaigns = batch, account, caps, campaigns
         self.plan: SubmitPlan | None = None
         self._task: asyncio.Future[None] | None = None
-        defaults = default_settings(caps, name, account.options)
-        self.name_field = QLineEdit(defaults.name)
-        self.sender_field = QLineEdit(defaults.sender or "")
-        self.sender_field.setEnabled(caps.settings.sender.offered)
-        if not caps.settings.sender.offered:
-            self.sender_field.setPlaceholderText(caps.settings.sender.note)
-            self.sender_field.setToolTip(caps.settings.sender.note)
+        self.form = SettingsForm(name, account, caps)
         self.settings_problems = QLabel(wordWrap=True, styleSheet="color: #c0392b")
         self.picker = SchedulePicker(self)
         self.picker.set_capabilities(caps)
@@ -70,12 +62,9 @@ class SubmitDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.send_button = QPushButton("Send")
         self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        form = QFormLayout()
-        form.addRow("Account", QLabel(account.name))
-        form.addRow("Campaign name", self.name_field)
-        form.addRow("Sender", self.sender_field)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(QLabel(f"Account: <b>{account.name}</b>"))
+        layout.addWidget(self.form)
         layout.addWidget(self.settings_problems)
         layout.addWidget(self.picker)
         layout.addWidget(QLabel("<b>Summary</b>"))
@@ -83,8 +72,7 @@ class SubmitDialog(QDialog):
         layout.addWidget(self.buttons)
         self.buttons.rejected.connect(self.reject)
         self.send_button.clicked.connect(self.confirm)
-        self.name_field.textChanged.connect(self.refresh)
-        self.sender_field.textChanged.connect(self.refresh)
+        self.form.changed.connect(self.refresh)
         self.picker.scheduleChanged.connect(lambda _: self.refresh())
         self._plan_job: Job = runner.start(plan_steps(batch), self._planned)
         self.resize(720, 680)
@@ -96,8 +84,7 @@ class SubmitDialog(QDialog):
         self.refresh()
 
     def settings(self) -> CampaignSettings:
-        defaults = default_settings(self.caps, self.name_field.text(), self.account.options)
-        return replace(defaults, sender=self.sender_field.text().strip() or None)
+        return self.form.settings()
 
     def problems(self) -> list[str]:
         """What stops the send now, as sentences (empty: it can go)."""
