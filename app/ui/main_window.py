@@ -26,7 +26,7 @@ from app.services.document import Document
 from app.ui.accounts.account_bar import AccountBar, SandboxBanner
 from app.ui.accounts.dialog import AccountsDialog
 from app.ui.campaigns.panel import CampaignsPanel
-from app.ui.campaigns.submit_dialog import SubmitDialog
+from app.ui.campaigns.submit_dialog import send_dialog
 from app.ui.editor.editor import Editor
 from app.ui.editor.files import DocumentFiles
 from app.ui.editor.model import BatchModel
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.campaigns_dock = bottom_dock(self, "Campaigns", "campaignsDock", self.campaigns)
         self.campaigns.message.connect(lambda text: self._say(text, 10000))
         self.campaigns.open_batch.connect(self.files.open_rows)
+        self.campaigns.update_requested.connect(self.send_batch)
         self.error_dock.raise_()
         self.progress = Progress(self.statusBar())
         self.totals = Totals(self.statusBar(), self.problems.findings, self.editor.shown_label)
@@ -345,16 +346,13 @@ class MainWindow(QMainWindow):
         self.validation.start(self.batch, self.account, self.document.stem)
         self._update_validate_action()
 
-    def send_batch(self) -> None:
-        caps = self.context.capabilities(self.account.provider)
-        if caps is None:
-            return
-        campaigns = self.context.desk.campaigns
-        dialog = SubmitDialog(
-            self.batch, self.document.stem, self.account, caps, campaigns, self.runner, self
-        )
-        dialog.submitted.connect(self._submitted)
-        dialog.open()
+    def send_batch(self, updating: int | None = None) -> None:
+        """Send the editor's rows, or with ``updating`` put them in that campaign."""
+        batch, name = self.batch, self.document.stem
+        dialog = send_dialog(self.context, batch, name, self.account, self.runner, self, updating)
+        if dialog is not None:
+            dialog.submitted.connect(self._submitted)
+            dialog.open()
 
     def _submitted(self, campaign: int, sentence: str) -> None:
         self._say(sentence, 10000)

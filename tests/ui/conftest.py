@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 # isort: split
 import qasync
@@ -23,6 +24,20 @@ from app.ui.main_window import MainWindow
 
 def pytest_asyncio_loop_factories(config, item):
     return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+@pytest.fixture(autouse=True)
+def no_key_held(qapp) -> Iterator[None]:
+    """After each test, let go of Ctrl, Shift, Alt and Meta, as a hand would: Qt keeps the
+    modifiers of the last input event as held (a Ctrl+click, Ctrl+Z), and a later test in this
+    process would then select as if Ctrl were still down."""
+    yield
+    probe = QWidget()
+    probe.show()
+    for key in (Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+        QTest.keyRelease(probe, key)
+    probe.close()
+    probe.deleteLater()
 
 
 @pytest.fixture

@@ -89,6 +89,8 @@ class CampaignsPanel(QWidget):
 
     open_batch = Signal(object)
     message = Signal(str)
+    #: put the editor's rows into this campaign (its provider's update)
+    update_requested = Signal(int)
 
     def __init__(
         self,
@@ -179,6 +181,8 @@ class CampaignsPanel(QWidget):
         refresh.setToolTip("Ask every account's provider about its campaigns now")
         refresh.triggered.connect(lambda: self.follower.refresh_now())
         self.toolbar.addSeparator()
+        self.update_action = self.toolbar.addAction("Update from Editor…")
+        self.update_action.triggered.connect(self._update)
         for action in TOOLBAR_ACTIONS:
             qaction = self.toolbar.addAction(action.label)
             qaction.triggered.connect(lambda _=False, a=action: self.start_action(a))
@@ -225,6 +229,13 @@ class CampaignsPanel(QWidget):
             qaction.setEnabled(bool(check))
             qaction.setToolTip(check.reason if check is not None else "Select a campaign first.")
         self.outcomes_action.setEnabled(row is not None)
+        update = self.service.check(row.id, Action.UPDATE) if row is not None else None
+        self.update_action.setEnabled(bool(update))
+        self.update_action.setToolTip(
+            (update.reason or f"Replace {row.name}'s rows and schedule with the editor's")
+            if update is not None and row is not None
+            else "Select a campaign first."
+        )
 
     # -- actions -----------------------------------------------------------------------------
     def start_action(self, action: Action) -> None:
@@ -262,6 +273,11 @@ class CampaignsPanel(QWidget):
         row = self.selected()
         if row is not None:
             self.open_batch.emit(make(row.id))
+
+    def _update(self) -> None:
+        row = self.selected()
+        if row is not None and self.service.check(row.id, Action.UPDATE):
+            self.update_requested.emit(row.id)
 
     def show_outcomes(self) -> OutcomesDialog | None:
         row = self.selected()

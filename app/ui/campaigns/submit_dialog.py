@@ -24,6 +24,7 @@ from app.domain.schedule import describe
 from app.domain.wording import counted
 from app.providers.base import CampaignSpec
 from app.services.campaigns import CampaignService
+from app.services.context import AppContext
 from app.services.jobs import Job
 from app.services.submit import SubmitPlan, build_spec, plan_steps, submit, summary
 from app.ui.campaigns.settings_form import SettingsForm
@@ -45,9 +46,16 @@ class SubmitDialog(QDialog):
         campaigns: CampaignService,
         runner: QtRunner,
         parent: QWidget | None = None,
+        *,
+        updating: int | None = None,
     ) -> None:
+        """``updating``: the campaign whose rows, settings and schedule these replace (its
+        provider's update: RocketCOMS while Created, Routee while Scheduled, Cordial while a
+        draft...), instead of a new campaign."""
         super().__init__(parent)
-        self.setWindowTitle(f"Send with {account.name}")
+        self.updating = updating
+        verb = "Update" if updating is not None else "Send"
+        self.setWindowTitle(f"{verb} with {account.name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # made anew each time
         self.batch, self.account, self.caps, self.campaigns = batch, account, caps, campaigns
         self.plan: SubmitPlan | None = None
@@ -102,7 +110,8 @@ class SubmitDialog(QDialog):
         ready = ready and not any(p.is_error for p in self.picker.problems())
         self.send_button.setEnabled(ready)
         later = schedule is not None and schedule.start is not None
-        self.send_button.setText("Schedule" if later else "Send")
+        words = "Update" if self.updating is not None else "Schedule" if later else "Send"
+        self.send_button.setText(words)
         if self.plan is None:
             return
         prices = self.batch.settings.prices
@@ -126,11 +135,40 @@ class SubmitDialog(QDialog):
         self._task = asyncio.ensure_future(self._submit(spec, currency))
 
     async def _submit(self, spec: CampaignSpec, currency: str) -> None:
-        assert self.plan is not None
-        campaign, result = await submit(self.campaigns, self.account.id, spec, self.plan, currency)
+        plan = self.plan
+        assert plan is not None
+        if self.updating is None:
+            campaign, result = await submit(self.campaigns, self.account.id, spec, plan, currency)
+        else:
+            campaign = self.updating
+            result = await self.campaigns.update(
+                campaign, spec, segments=plan.segments, cost_micros=plan.cost, currency=currency
+            )
         self.submitted.emit(campaign, result.message)
         self.accept()
 
     def reject(self) -> None:
         self._plan_job.cancel()
         super().reject()
+
+
+def send_dialog(
+    context: AppContext,
+    batch: Batch,
+    name: str,
+    account: Account,
+    runner: QtRunner,
+    parent: QWidget,
+    updating: int | None = None,
+) -> SubmitDialog | None:
+    """The dialog that sends ``batch`` with ``account``, or with ``updating`` puts it in that
+    campaign (then with the campaign's own account); None when that account is gone."""
+    desk = context.desk
+    record = desk.campaigns.record(updating) if updating is not None else None
+    chosen = desk.accounts.get(record.account_id) if record is not None else account
+    caps = context.capabilities(chosen.provider) if chosen is not None else None
+    if chosen is None or caps is None:
+        return None
+    return SubmitDialog(
+        batch, name, chosen, caps, desk.campaigns, runner, parent, updating=updating
+    )

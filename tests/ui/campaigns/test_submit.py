@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import shiboken6
 from PySide6.QtWidgets import QApplication
 
 from app.domain.accounts import sandbox_account_id
+from app.domain.campaign import CampaignStatus
+from app.domain.schedule import Schedule
 from app.resources import resource_path
 from app.ui.campaigns.submit_dialog import SubmitDialog
 from tests.ui.conftest import wait_for
@@ -109,3 +112,36 @@ async def test_a_sent_campaign_duplicates_into_the_editor_as_a_new_batch(spring)
     assert len(spring.batch) == 6  # the six rows that were sent, not the one excluded
     assert {spring.batch.phone(r) for r in range(6)} <= numbers
     assert "in a new batch" in spring.statusBar().currentMessage()
+
+
+async def test_update_from_editor_replaces_a_scheduled_routee_campaign(spring, tmp_path):
+    dialog = open_dialog(spring, "routee")
+    await until(lambda: dialog.send_button.isEnabled())
+    dialog.picker.set_schedule(
+        Schedule(start=datetime.now(UTC) + timedelta(days=2), timezone="Europe/London")
+    )
+    await until(lambda: dialog.send_button.isEnabled() and dialog.send_button.text() == "Schedule")
+    done = asyncio.Event()
+    dialog.submitted.connect(lambda *_: done.set())
+    dialog.send_button.click()
+    await asyncio.wait_for(done.wait(), 30)
+    panel = spring.campaigns
+    row = panel.selected()
+    assert row is not None and row.status is CampaignStatus.SCHEDULED, row
+    assert panel.update_action.isEnabled(), panel.update_action.toolTip()
+    one_text = tmp_path / "fewer.csv"
+    one_text.write_text("phone,message\n+447400123456,Changed text\n")
+    spring.files.open_file(one_text)
+    await wait_for(spring.loaded)
+    panel.select(row.id)
+    panel.update_action.trigger()
+    update = [w for w in QApplication.topLevelWidgets() if isinstance(w, SubmitDialog)][-1]
+    assert update.windowTitle() == "Update with Routee sandbox"
+    await until(lambda: update.send_button.isEnabled())
+    assert update.send_button.text() == "Update"
+    updated = asyncio.Event()
+    update.submitted.connect(lambda *_: updated.set())
+    update.send_button.click()
+    await asyncio.wait_for(updated.wait(), 30)
+    after = panel.service.list.get(row.id)
+    assert after is not None and after.recipients == 1 and after.status is CampaignStatus.SCHEDULED
