@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -66,15 +67,21 @@ class SubmitDialog(QDialog):
         self.picker.set_capabilities(caps)
         self.summary = QPlainTextEdit(readOnly=True)
         self.summary.setPlaceholderText("Counting what will be sent…")
-        self.summary.setMinimumHeight(140)
+        self.summary.setMinimumHeight(120)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.send_button = QPushButton("Send")
         self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        # settings beside the schedule: stacked, they were taller than a 768-pixel screen
+        settings = QVBoxLayout()
+        settings.addWidget(QLabel(f"Account: <b>{account.name}</b>"))
+        settings.addWidget(self.form)
+        settings.addWidget(self.settings_problems)
+        settings.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(settings, 1)
+        columns.addWidget(self.picker, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Account: <b>{account.name}</b>"))
-        layout.addWidget(self.form)
-        layout.addWidget(self.settings_problems)
-        layout.addWidget(self.picker)
+        layout.addLayout(columns)
         layout.addWidget(QLabel("<b>Summary</b>"))
         layout.addWidget(self.summary, 1)
         layout.addWidget(self.buttons)
@@ -83,7 +90,7 @@ class SubmitDialog(QDialog):
         self.form.changed.connect(self.refresh)
         self.picker.scheduleChanged.connect(lambda _: self.refresh())
         self._plan_job: Job = runner.start(plan_steps(batch), self._planned)
-        self.resize(720, 680)
+        self.resize(1180, 620)
         self.refresh()
 
     def _planned(self, plan: SubmitPlan) -> None:
