@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.domain.batch import Batch, IssueSeverity
@@ -146,12 +147,23 @@ async def submit(
     spec: CampaignSpec,
     plan: SubmitPlan,
     currency: str,
+    *,
+    stored: Callable[[int, int], None] | None = None,
+    sending: Callable[[], None] | None = None,
 ) -> tuple[int, ActionResult]:
-    """Keep the campaign as a draft (so a crash cannot lose it), then send or schedule it;
-    the campaign's id and how the send went."""
+    """Keep the campaign as a draft (so a crash cannot lose it; ``stored(done, total)`` as
+    its rows go in), then send or schedule it (``sending()`` just before the provider is
+    asked: from then on it is no longer cancelled here); the id and how the send went."""
     campaign = await campaigns.create_draft(
-        account_id, spec, segments=plan.segments, cost_micros=plan.cost, currency=currency
+        account_id,
+        spec,
+        segments=plan.segments,
+        cost_micros=plan.cost,
+        currency=currency,
+        progress=stored,
     )
+    if sending is not None:
+        sending()
     return campaign, await campaigns.send(campaign)
 
 

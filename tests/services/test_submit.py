@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from app.domain.batch import Batch, RowData
 from app.main import build_context, provider_capabilities
+from app.services.campaigns import STORE_SLICE
 from app.services.jobs import run_to_end
 from app.services.submit import plan_steps, summary
+from tests.services.rig import account_of, rows, spec_for
 
 ROWS = [
     ("+447400123456", "Spring sale"),
@@ -54,3 +60,24 @@ def test_audience_providers_refuse_different_texts_and_the_summary_says_why():
     lines = summary(plan, cordial, "0.17 EUR")
     assert lines[0].startswith("3 recipients will be sent")
     assert "1 row will not be sent" in lines[1]
+
+
+async def test_a_submission_cancelled_while_its_rows_are_stored_leaves_no_draft(desk):
+    many = rows(count=3 * STORE_SLICE)
+    spec = spec_for("bulksms", recipients=many)
+    seen: list[tuple[int, int]] = []
+    task: asyncio.Task[int] | None = None
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        assert task is not None
+        task.cancel()  # the operator pressed Cancel after the first rows went in
+
+    task = asyncio.ensure_future(
+        desk.campaigns.create_draft(account_of("bulksms"), spec, progress=progress)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert seen and seen[0] == (STORE_SLICE, len(many))
+    assert len(desk.campaigns.list) == 0  # nothing was asked of the provider: nothing kept
+    assert await desk.at_sandbox("bulksms") == 0

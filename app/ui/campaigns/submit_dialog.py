@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -68,6 +69,10 @@ class SubmitDialog(QDialog):
         self.summary = QPlainTextEdit(readOnly=True)
         self.summary.setPlaceholderText("Counting what will be sent…")
         self.summary.setMinimumHeight(120)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self._storing = False
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.send_button = QPushButton("Send")
         self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -84,6 +89,7 @@ class SubmitDialog(QDialog):
         layout.addLayout(columns)
         layout.addWidget(QLabel("<b>Summary</b>"))
         layout.addWidget(self.summary, 1)
+        layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.buttons.rejected.connect(self.reject)
         self.send_button.clicked.connect(self.confirm)
@@ -138,6 +144,10 @@ class SubmitDialog(QDialog):
         spec = build_spec(self.plan, self.settings(), self.caps, self.picker.schedule())
         self.send_button.setEnabled(False)
         self.send_button.setText("Sending…")
+        self.progress.setRange(0, max(spec.count, 1))
+        self.progress.setValue(0)
+        self.progress.show()
+        self._storing = True
         currency = self.batch.totals.currency
         self._task = asyncio.ensure_future(self._submit(spec, currency))
 
@@ -145,7 +155,18 @@ class SubmitDialog(QDialog):
         plan = self.plan
         assert plan is not None
         if self.updating is None:
-            campaign, result = await submit(self.campaigns, self.account.id, spec, plan, currency)
+            try:
+                campaign, result = await submit(
+                    self.campaigns,
+                    self.account.id,
+                    spec,
+                    plan,
+                    currency,
+                    stored=lambda done, _total: self.progress.setValue(done),
+                    sending=self._sending,
+                )
+            except asyncio.CancelledError:
+                return  # cancelled while its rows were stored: nothing was sent, no draft kept
         else:
             campaign = self.updating
             result = await self.campaigns.update(
@@ -154,7 +175,18 @@ class SubmitDialog(QDialog):
         self.submitted.emit(campaign, result.message)
         self.accept()
 
+    def _sending(self) -> None:
+        """The provider is being asked: from now on Cancel no longer stops it (the answer
+        decides, and a lost answer is settled with the provider, never sent twice)."""
+        self._storing = False
+        self.progress.setRange(0, 0)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setEnabled(False)
+
     def reject(self) -> None:
+        if self._task is not None and not self._storing:
+            return  # the send is with the provider: wait for its answer
+        if self._task is not None:
+            self._task.cancel()
         self._plan_job.cancel()
         super().reject()
 
