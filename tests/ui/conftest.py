@@ -100,6 +100,16 @@ async def wait_for(signal, timeout: float = 20.0) -> None:
         signal.disconnect(done.set)
 
 
+async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    """Await ``condition()`` turning true on the qasync loop (qtbot.waitUntil would block it)."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
 def next_turn() -> QTimer:
     """A zero timer started now: its ``timeout`` comes after every timer already due, so
     waiting for it waits out the event-loop turn that was scheduled before it."""

@@ -3,13 +3,12 @@ wrong credential refused in words, and the built-in sandbox accounts kept safe."
 
 from __future__ import annotations
 
-import asyncio
-
 import keyring
 import pytest
 
 from app.main import build_context
 from app.ui.accounts.dialog import AccountsDialog
+from tests.ui.conftest import until
 
 
 @pytest.fixture
@@ -19,14 +18,6 @@ def dialog(qtbot):
     qtbot.addWidget(made)
     made.show()
     return made
-
-
-async def until(condition, timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def test_the_sandbox_accounts_are_listed_and_cannot_be_removed(dialog):

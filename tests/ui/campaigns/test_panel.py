@@ -14,6 +14,7 @@ from app.ui.campaigns.panel import CampaignsPanel
 from app.ui.widgets.dialogs import Dialogs
 from tests.services.rig import account_of, spec_for
 from tests.services.test_outcomes import sent_and_done
+from tests.ui.conftest import until
 
 S = CampaignStatus
 
@@ -116,15 +117,7 @@ async def test_outcomes_are_listed_filtered_and_exported(panel, desk, tmp_path):
     assert dialog.model.index(0, 2).data() == "Failed"
     target = tmp_path / "failed.csv"
     dialog.export_to(target)
-    await until_true(lambda: "Exported" in dialog.said.text())
+    await until(lambda: "Exported" in dialog.said.text())
     assert dialog.said.text() == "Exported 1 outcome to failed.csv."
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("row,phone,status") and len(lines) == 2
-
-
-async def until_true(condition, timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)

@@ -16,7 +16,7 @@ from app.domain.campaign import CampaignStatus
 from app.domain.schedule import Schedule
 from app.resources import resource_path
 from app.ui.campaigns.submit_dialog import SubmitDialog
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import until, wait_for
 
 PROVIDERS = ("rocketcoms", "routee", "bulksms", "cordial", "batch")
 #: Cordial and Batch send one text to an audience that lives at the provider.
@@ -39,14 +39,6 @@ def open_dialog(window, provider: str) -> SubmitDialog:
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SubmitDialog)]
     assert dialogs and dialogs[-1].isVisible()
     return dialogs[-1]
-
-
-async def until(condition, timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def test_the_summary_names_what_is_sent_and_what_is_not(spring):
