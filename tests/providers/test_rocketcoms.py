@@ -148,6 +148,16 @@ async def test_validate_maps_line_errors_to_recipients(provider):
     assert draft.name == "Spring"
 
 
+async def test_a_clean_validation_reads_the_rows_once_for_the_upload_only(provider):
+    # mapping error lines back to rows walks every row: a clean file has no error to map
+    recipients = rows(6)
+    reads = []
+    spec = replace(spec_of(recipients), recipients=lambda: reads.append(1) or iter(recipients))
+    report = await provider.validate(spec)
+    assert report.ok and report.checked == 6
+    assert len(reads) == 1
+
+
 async def test_validate_reads_every_page_of_errors(provider):
     recipients = [Recipient(i, i, f"bad{i}", "hello") for i in range(130)]
     report = await provider.validate(spec_of(recipients))
