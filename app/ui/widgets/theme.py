@@ -97,10 +97,16 @@ def is_dark(shown: QPalette | None = None) -> bool:
     return shown.color(Role.Window).lightness() < 128
 
 
+#: The theme the application's palette follows now. The palette belongs to the application,
+#: not to a window, so what follows the platform's changes is this, not a window's own choice.
+_applied: list[Theme] = [Theme.SYSTEM]
+
+
 def apply_theme(theme: Theme, system: Qt.ColorScheme | None = None) -> None:
     """Make the application light or dark as ``theme`` says; for System, as ``system`` (the
     platform's scheme; asked when None) says, or the platform's own palette when it does not
     know."""
+    _applied[0] = theme
     application = QGuiApplication.instance()
     assert isinstance(application, QGuiApplication)
     hints = application.styleHints()
@@ -155,5 +161,5 @@ class ThemeMenu(QMenu):
         apply_theme(theme)
 
     def _system_changed(self, scheme: Qt.ColorScheme) -> None:
-        if self.theme is Theme.SYSTEM:
+        if _applied[0] is Theme.SYSTEM:
             apply_theme(Theme.SYSTEM, scheme)
