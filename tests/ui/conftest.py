@@ -5,6 +5,7 @@ the first request; private app folders)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 # isort: split
 import qasync
 
+from app.domain.accounts import sandbox_account_id
 from app.main import build_context
+from app.resources import resource_path
 from app.services.context import AppContext
 from app.ui.main_window import MainWindow
 
@@ -98,6 +101,20 @@ async def wait_for(signal, timeout: float = 20.0) -> None:
         await asyncio.wait_for(done.wait(), timeout)
     finally:
         signal.disconnect(done.set)
+
+
+async def open_sample(window: MainWindow, tmp_path: Path, name: str) -> MainWindow:
+    """A copy of the bundled sample ``name`` opened in ``window`` (awaited on the qasync loop)."""
+    path = tmp_path / name
+    shutil.copy(resource_path("samples", name), path)
+    window.files.open_file(path)
+    await wait_for(window.loaded)
+    return window
+
+
+def choose_account(window: MainWindow, provider: str) -> None:
+    """Pick ``provider``'s built-in sandbox account in the account box."""
+    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id(provider)))
 
 
 async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import pytest
 
-from app.domain.accounts import Secret, sandbox_account_id
+from app.domain.accounts import Secret
 from app.providers.registry import make_provider
 from app.providers.transport import Transport, make_client
-from app.resources import resource_path
 from app.sandbox.inprocess import SandboxTransport
 from app.services.columns import Field
 from app.services.problems import Source
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import choose_account, open_sample, wait_for
 
 
 @pytest.fixture
 async def needs_fixing(window, tmp_path):
-    path = tmp_path / "needs-fixing.csv"
-    shutil.copy(resource_path("samples", "needs-fixing.csv"), path)
-    window.files.open_file(path)
-    await wait_for(window.loaded)
-    return window
-
-
-def choose_account(window, provider: str) -> None:
-    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id(provider)))
+    return await open_sample(window, tmp_path, "needs-fixing.csv")
 
 
 async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):

@@ -4,19 +4,16 @@ then one campaign at the provider's sandbox, shown in the campaign list."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import shiboken6
 from PySide6.QtWidgets import QApplication
 
-from app.domain.accounts import sandbox_account_id
 from app.domain.campaign import CampaignStatus
 from app.domain.schedule import Schedule
-from app.resources import resource_path
 from app.ui.campaigns.submit_dialog import SubmitDialog
-from tests.ui.conftest import until, wait_for
+from tests.ui.conftest import choose_account, open_sample, until, wait_for
 
 PROVIDERS = ("rocketcoms", "routee", "bulksms", "cordial", "batch")
 #: Cordial and Batch send one text to an audience that lives at the provider.
@@ -25,15 +22,11 @@ AUDIENCE = ("cordial", "batch")
 
 @pytest.fixture
 async def spring(window, tmp_path):
-    path = tmp_path / "spring-sale.csv"
-    shutil.copy(resource_path("samples", "spring-sale.csv"), path)
-    window.files.open_file(path)
-    await wait_for(window.loaded)
-    return window
+    return await open_sample(window, tmp_path, "spring-sale.csv")
 
 
 def open_dialog(window, provider: str) -> SubmitDialog:
-    window.account_box.setCurrentIndex(window.account_box.findData(sandbox_account_id(provider)))
+    choose_account(window, provider)
     assert window.send_action.isEnabled(), window.send_action.toolTip()
     window.send_action.trigger()
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SubmitDialog)]
