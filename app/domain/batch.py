@@ -14,9 +14,8 @@ Rules, in one place for the editor, ``load_batch`` and the streaming :func:`summ
 * ``row.duplicate`` marks every row whose valid number (compared in E.164) is on another row
   too; invalid numbers already carry an error and are not compared.
 
-Rows have a stable id besides their position, so the duplicate groups survive inserts and
-removals without renumbering; positions are found from ids only for the few partners of a
-changed row.
+Rows have a stable id besides their position (``domain/row_order.py``), so the duplicate groups,
+and whatever the services say about a row, survive inserts and removals without renumbering.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import sys
 import unicodedata
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from app.domain.csvfile import CsvFileError, CsvLayout, RowChunk, read_chunks, s
 from app.domain.links import analyze_as_sent
 from app.domain.phones import PhoneChecker, PhoneKind, PhoneVerdict, invisible_characters
 from app.domain.pricing import PriceTable
+from app.domain.row_order import RowOrder
 from app.domain.sharded import ShardedDict
 from app.domain.sms import SmsAnalysis
 
@@ -320,15 +320,8 @@ class Batch:
         self._phones: list[str] = []
         self._messages: list[str] = []  # the cached _Text's own string: repeats share memory
         self._extras: list[list[str]] = [[] for _ in self.extra_columns]
-        self._ids = array("q")
-        self._ids_are_positions = True  # ids[i] == i until rows are inserted or removed
-        self._ids_bytes: bytes | None = None  # the ids as bytes, to find positions fast
-        # id -> position once rows have moved: built by index_positions_steps, dropped by the
-        # next insert or removal (``_moves`` counts every change to the ids, so that a build
-        # in progress stops).
-        self._position_of: array[int] | None = None
-        self._moves = 0
-        self._next_id = 0
+        self._order = RowOrder()
+        self._ids = self._order.ids  # position -> id, kept by the order
         self._line_of_id = array("l")
         self._problem_of_id: dict[int, str] = {}
         self._overflow_of_id: dict[int, tuple[str, ...]] = {}  # fields beyond the columns
@@ -462,7 +455,7 @@ class Batch:
         self._store_verdict(row, self._checker.check(value))
         partners |= self._join_groups(range(row, row + 1))
         self._count(row, +1)
-        changed = self._positions(partners)
+        changed = self.positions(partners)
         changed.add(row)
         return changed
 
@@ -479,15 +472,12 @@ class Batch:
         if not rows:
             return set()
         verdicts = self._checker.check_many([data.phone for data in rows])
-        new_ids = array("q", range(self._next_id, self._next_id + len(rows)))
-        self._next_id += len(rows)
+        new_ids = self._order.insert(row, len(rows))
         self._phones[row:row] = [data.phone for data in rows]
         self._messages[row:row] = [self._texts.get(data.message).text for data in rows]
         width = len(self._extras)
         for index, column in enumerate(self._extras):
             column[row:row] = [_padded(data.extras, width)[index] for data in rows]
-        self._ids[row:row] = new_ids
-        self._rows_moved()
         self._line_of_id.extend([data.line for data in rows])
         self._codes[row:row] = array("B", bytes(len(rows)))
         self._e164[row:row] = [None] * len(rows)
@@ -500,7 +490,7 @@ class Batch:
             self._store_verdict(row + offset, verdict)
             self._count(row + offset, +1)
         partners = self._join_groups(range(row, row + len(rows)))
-        return set(range(row, row + len(rows))) | self._positions(partners)
+        return set(range(row, row + len(rows))) | self.positions(partners)
 
     def remove_rows(self, row: int, count: int) -> list[RowData]:
         """Remove and return the rows, so that an undo can insert them back.
@@ -520,15 +510,14 @@ class Batch:
         for column in (
             self._phones,
             self._messages,
-            self._ids,
             self._codes,
             self._e164,
             self._regions,
             *self._extras,
         ):
             del column[row:stop]
-        self._rows_moved()
-        self.last_removal_changed = self._positions(partners)
+        self._order.remove(row, stop - row)
+        self.last_removal_changed = self.positions(partners)
         return removed
 
     def append_rows(self, rows: Iterable[RowData]) -> None:
@@ -607,15 +596,7 @@ class Batch:
         self._messages.extend([text_of(m).text for m in messages])
         for column, values in zip(self._extras, extras, strict=True):
             column.extend(values)
-        if self._ids_are_positions and self._next_id != start:
-            self._ids_are_positions = False
-        first_id = self._next_id
-        self._ids.extend(range(first_id, first_id + count))
-        self._ids_bytes = None
-        self._moves += 1
-        if self._position_of is not None:  # the new ids follow the old, at the end
-            self._position_of.extend(range(start, start + count))
-        self._next_id += count
+        first_id = self._order.append(count).start
         self._line_of_id.extend(lines)
         for offset, problem in problems.items():
             self._problem_of_id[first_id + offset] = problem
@@ -738,67 +719,25 @@ class Batch:
             first.remove(own_line)
         return first[:3]
 
-    @property
-    def positions_indexed(self) -> bool:
-        """Whether every row's position is known at once (edits of a number shared by many
-        rows find them fast); after rows moved, until :meth:`index_positions_steps` ran."""
-        return self._ids_are_positions or self._position_of is not None
+    # -- row ids ---------------------------------------------------------------------------
+    def row_id(self, row: int) -> int:
+        """The row's id: stays with the row as rows before it are inserted or removed."""
+        return self._ids[row]
 
-    def index_positions_steps(self) -> Generator[tuple[int, int], None, None]:
-        """Index where each row is by its id, a slice per step (a job for the window to run
-        after rows were inserted or removed). Without the index, the rows that share an
-        edited number are searched for among all the ids: about 1 ms per row at a million
-        rows, 50 ms past 32 rows."""
-        if self._ids_are_positions or self._position_of is not None:
-            return
-        moves, ids, total = self._moves, self._ids, len(self._ids)
-        index = array("q", [-1]) * self._next_id
-        for start in range(0, total, _INDEX_SLICE):
-            end = min(start + _INDEX_SLICE, total)
-            for position, row_id in zip(range(start, end), ids[start:end], strict=True):
-                index[row_id] = position
-            yield end, total
-            if self._moves != moves:  # rows moved meanwhile: this index is already wrong
-                return
-        self._position_of = index
+    def row_ids(self) -> array[int]:
+        """Every row's id, in row order (a copy: what was where when it was taken)."""
+        return array("q", self._ids)
 
-    def _rows_moved(self) -> None:
-        """Rows were inserted or removed: ids are no longer positions, and what maps one to
-        the other is out of date."""
-        self._ids_are_positions = False
-        self._ids_bytes = None
-        self._position_of = None
-        self._moves += 1
+    def position(self, row_id: int) -> int | None:
+        """Where the row with ``row_id`` is now; None once it was removed."""
+        return self._order.position(row_id)
 
-    def _positions(self, ids: set[int]) -> set[int]:
-        """Positions of rows from their ids: ``ids`` itself until rows move, then the index of
-        :meth:`index_positions_steps`, or a search in C until it is built.
-
-        ``array.index`` would box every element (~50 ms at a million rows); ``bytes.find`` on
-        the array's bytes takes about a millisecond.
-        """
-        if self._ids_are_positions or not ids:  # none: no 8 MB copy of the ids for nothing
-            return ids
-        if self._position_of is not None:
-            return set(map(self._position_of.__getitem__, ids))
-        if len(ids) > 32:
-            return {row for row, row_id in enumerate(self._ids) if row_id in ids}
-        if self._ids_bytes is None:
-            self._ids_bytes = self._ids.tobytes()
-        size = self._ids.itemsize
-        positions = set()
-        for row_id in ids:
-            needle = row_id.to_bytes(size, sys.byteorder, signed=True)
-            at = self._ids_bytes.find(needle)
-            while at > 0 and at % size:  # a match across two ids: look further
-                at = self._ids_bytes.find(needle, at + 1)
-            if at >= 0:
-                positions.add(at // size)
-        return positions
+    def positions(self, row_ids: Iterable[int]) -> set[int]:
+        """Where the rows with ``row_ids`` are now (removed ones left out)."""
+        return self._order.positions(row_ids)
 
 
 _CHECK_CHUNK = 20_000
-_INDEX_SLICE = 16_384  # ids indexed per step: about 2 ms
 
 
 def _padded(values: tuple[str, ...], width: int) -> tuple[str, ...]:

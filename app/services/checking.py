@@ -1,16 +1,17 @@
 """Keeping the problems list true to the rows, and the provider's validate-only run.
 
 Qt-free. :class:`Problems` decides when the list is rescanned or patched (edits are patched in
-a moment, rows that moved trigger one rescan soon after), which job does it, and when the
-provider's findings no longer fit the rows; the panel's model only holds and shows entries
-(:class:`ProblemsList`). :class:`Validation` runs the provider's check and hands its findings
-to :class:`Problems`.
+a moment; rows inserted or removed move the entries along, no rescan), which job does it, and
+when the provider's findings no longer fit the rows; the panel's model only holds and shows
+entries (:class:`ProblemsList`). :class:`Validation` runs the provider's check and hands its
+findings to :class:`Problems`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from psygnal import Signal
@@ -20,15 +21,16 @@ from app.domain.batch import Batch
 from app.domain.wording import counted
 from app.providers.base import CampaignSpec, Provider
 from app.providers.errors import ProviderError
+from app.providers.issues import ProviderIssue
 from app.services.findings import ProviderFindings
 from app.services.jobs import Job, Runner, Steps
-from app.services.problems import EntryRun, PanelEntry, RowsUpdate, provider_entries, scan_steps
+from app.services.problems import EntryRun, RowsUpdate, provider_run, scan_steps
 from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
 
 #: Edited rows whose entries are renewed at once; more go through a chunked job.
 INSTANT_ROWS = 64
-#: Edits are patched in this long after the last one, rows that moved rescanned after this:
-#: typing stays smooth, and a paste of many rows costs one pass.
+#: Edits are patched in this long after the last one, a rescan of every row starts this long
+#: after it was asked for: typing stays smooth, and a paste of many rows costs one pass.
 PATCH_DELAY_MS = 100
 RESCAN_DELAY_MS = 300
 
@@ -36,8 +38,9 @@ RESCAN_DELAY_MS = 300
 class ProblemsList(Protocol):
     """What holds and shows the entries: the panel's model."""
 
-    def set_local(self, found: EntryRun, *, drop_provider: bool = False) -> None: ...
-    def set_provider(self, entries: Iterable[PanelEntry]) -> None: ...
+    def set_local(self, found: EntryRun) -> None: ...
+    def set_provider(self, found: EntryRun) -> None: ...
+    def rows_moved(self, at: int, delta: int) -> None: ...
     def clear(self) -> None: ...
     def update_rows(self, batch: Batch, rows: Iterable[int]) -> None: ...
     def rows_steps(self, batch: Batch, rows: Iterable[int]) -> Steps: ...
@@ -57,20 +60,12 @@ class Problems:
         self.entries = entries
         self.findings = ProviderFindings()
         self.batch: Batch | None = None
-        self._generation = 0  # bumped when rows are added or removed
-        self._scanned_generation = 0  # the generation the provider's entries are for
         self._changed: set[int] = set()
         self._patching: set[int] = set()  # rows the running patch job renews
         self._scan: Job | None = None
         self._patch: Job | None = None
-        self._positions: Job | None = None
         self._patch_timer: Job | None = None
         self._rescan_timer: Job | None = None
-
-    @property
-    def generation(self) -> int:
-        """Changes whenever rows are added or removed (findings about rows then expire)."""
-        return self._generation
 
     @property
     def current(self) -> bool:
@@ -85,19 +80,18 @@ class Problems:
 
     @property
     def working(self) -> bool:
-        return not self.current or _running(self._positions)
+        return not self.current
 
     def reset(self, batch: Batch) -> None:
         """A new document: forget every entry, then scan it."""
         self.stop()
         self.batch = batch
-        self._generation += 1
         self.entries.clear()
         self.findings.clear()
         self.rescan()
 
     def stop(self) -> None:
-        for job in (self._scan, self._patch, self._positions, self._patch_timer):
+        for job in (self._scan, self._patch, self._patch_timer):
             if job is not None:
                 job.cancel()
         if self._rescan_timer is not None:
@@ -118,35 +112,45 @@ class Problems:
         if not _running(self._rescan_timer) and not _running(self._scan):
             self._restart_patch_timer()
 
-    def rows_moved(self) -> None:
-        """Rows were added or removed: row numbers shifted, so rescan (soon, once), and index
-        the rows' new places, which the next edits of shared numbers need."""
+    def rows_moved(self, at: int, delta: int) -> None:
+        """Rows were inserted before row ``at`` (``delta`` > 0 of them) or removed from it
+        (-``delta``): the entries and findings of the other rows move along with them, those
+        of removed rows go. The rows whose issues changed come through :meth:`rows_changed`."""
+        self.findings.moved(at, delta)
+        self.entries.rows_moved(at, delta)
+        self._changed = _moved(self._changed, at, delta)
+        if self._patch is not None and self._patch.running:
+            self._patch.cancel()  # its entries are for the rows where they were: redo them
+            self._changed |= _moved(self._patching, at, delta)
+            self._patching = set()
+            self._restart_patch_timer()
+        if _running(self._scan):  # the same, for every row
+            self.rescan_soon()
+
+    def recheck(self) -> None:
+        """Every row may have new issues (the default region changed): list them again; the
+        provider's findings were about the rows as they were read before."""
+        self.findings.clear()
+        self.entries.set_provider(EntryRun())
+        self.rescan_soon()
+
+    def rescan_soon(self) -> None:
+        """Rescan in a moment, once however often this is asked meanwhile."""
         assert self.batch is not None
-        self._generation += 1
-        if self.findings:  # about rows that are no longer where they were
-            self.findings.clear()
-            self.entries.set_provider(())
         self._changed.clear()
         self._patching = set()
-        if self._patch_timer is not None:
-            self._patch_timer.cancel()
-        if self._rescan_timer is not None:
-            self._rescan_timer.cancel()
+        for job in (self._scan, self._patch, self._patch_timer, self._rescan_timer):
+            if job is not None:
+                job.cancel()
         self._rescan_timer = self.runner.later(RESCAN_DELAY_MS, self.rescan)
-        if self._positions is not None:
-            self._positions.cancel()
-        self._positions = self.runner.start(self.batch.index_positions_steps(), _ignore)
 
     def rescan(self) -> None:
-        """Fill the list with every local issue; the provider's entries are kept only while
-        the rows they name have not moved."""
+        """Fill the list with every local issue; the provider's entries are kept."""
         batch = self.batch
         assert batch is not None
-        generation = self._generation
 
         def done(found: EntryRun) -> None:
-            self.entries.set_local(found, drop_provider=generation != self._scanned_generation)
-            self._scanned_generation = generation
+            self.entries.set_local(found)
             if self._changed:  # edited while the scan ran
                 self._patch_now()
 
@@ -155,13 +159,13 @@ class Problems:
         self.scanning.emit(len(batch))
         self._scan = self.runner.start(scan_steps(batch), done)
 
-    def set_provider(self, entries: Iterable[PanelEntry], source: str) -> None:
-        """A validate-only run's findings, by ``source`` (the account's name)."""
+    def set_provider(self, issues: Sequence[ProviderIssue], source: str, ids: array[int]) -> None:
+        """A validate-only run's ``issues``, found by ``source`` (the account's name) among
+        the rows whose ids were ``ids`` when they were sent."""
         assert self.batch is not None
-        entries = list(entries)
-        self.entries.set_provider(entries)
-        self.findings.set(self.batch, entries, source)
-        self._scanned_generation = self._generation
+        found = provider_run(self.batch, issues, ids)
+        self.findings.set(self.batch, found, source)
+        self.entries.set_provider(found.copy())
 
     def rows_with_issues(self, severity: str | None) -> Steps | None:
         """A job listing the rows with issues of ``severity`` (None: any), from the entries;
@@ -183,12 +187,10 @@ class Problems:
             return
         rows |= self._patching  # a job still running for earlier edits is replaced
         self._patching = rows
-        generation = self._generation
 
         def done(update: RowsUpdate) -> None:
             self._patching = set()
-            if generation == self._generation:  # else a rescan is on its way
-                self.entries.apply_rows(update)
+            self.entries.apply_rows(update)
 
         if self._patch is not None:
             self._patch.cancel()
@@ -249,17 +251,15 @@ class Validation:
             return
         spec = campaign_spec(batch, recipients, f"{name} (check)")
         provider = self.make_provider(account)
-        generation = self.problems.generation
-        self._task = asyncio.ensure_future(
-            self._validate(provider, spec, account, generation, recipients)
-        )
+        ids = batch.row_ids()  # the rows' ids as sent: rows may move while the provider checks
+        self._task = asyncio.ensure_future(self._validate(provider, spec, account, ids, recipients))
 
     async def _validate(
         self,
         provider: Provider,
         spec: CampaignSpec,
         account: Account,
-        generation: int,
+        ids: array[int],
         recipients: Recipients,
     ) -> None:
         try:
@@ -271,16 +271,8 @@ class Validation:
             self._done(None)
             self.refused.emit(f"{account.name}: validation failed", str(error))
             return
-        if generation != self.problems.generation:
-            self._done(None)
-            self.refused.emit(
-                "Validate with provider",
-                "Rows were added or removed while the provider checked them, so its answer "
-                "no longer fits the rows. Run the validation again.",
-            )
-            return
         self.found.emit(issues, checked)
-        self.problems.set_provider(provider_entries(issues), account.name)
+        self.problems.set_provider(issues, account.name, ids)
         found = counted(len(issues), "problem") if issues else "no problems"
         skipped = recipients.skipped
         verb = "was" if skipped == 1 else "were"
@@ -298,5 +290,8 @@ def _running(job: Job | None) -> bool:
     return job is not None and job.running
 
 
-def _ignore(_result: object) -> None:
-    pass
+def _moved(rows: set[int], at: int, delta: int) -> set[int]:
+    """``rows`` where they are after rows were inserted or removed at ``at`` (removed ones
+    left out)."""
+    gone = range(at, at - delta) if delta < 0 else range(0)
+    return {row if row < at else row + delta for row in rows if row not in gone}

@@ -2,16 +2,22 @@
 
 Plain Python: the panel's Qt model (``app.ui.problems.panel``) shows an :class:`EntryRun`;
 what builds and merges the runs lives here, so that the window and the tests share it.
+
+An entry names its row by the row's stable id (``Batch.row_id``); a run keeps beside its
+entries where each one's row is now, in order. Rows inserted or removed keep the entries
+(:meth:`EntryRun.moved` moves the positions along and drops the entries of removed rows), so
+neither a rescan nor a lost provider verdict follows from adding a row.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
-from operator import attrgetter, countOf
+from operator import attrgetter, countOf, itemgetter
 from typing import NamedTuple
 
 from app.domain.batch import Batch
@@ -28,7 +34,7 @@ class Source(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PanelEntry:
-    row: int  # batch row; -1 for a problem with the whole file
+    row_id: int  # the batch row's id (``Batch.row_id``); -1 for a problem with the whole file
     line: int  # line in the file; 0 for a row that was not in it
     severity: str  # "error" or "warning"
     source: Source
@@ -44,26 +50,39 @@ def local_entries(batch: Batch, row: int) -> list[PanelEntry]:
     issues = batch.result(row).issues
     if not issues:
         return []
-    line = batch.line(row)
+    line, row_id = batch.line(row), batch.row_id(row)
     return [
-        PanelEntry(row, line, i.severity.value, Source.LOCAL, i.column, i.code.value, i.message)
+        PanelEntry(row_id, line, i.severity.value, Source.LOCAL, i.column, i.code.value, i.message)
         for i in issues
     ]
 
 
-def provider_entries(issues: Iterable[ProviderIssue]) -> list[PanelEntry]:
-    return [
-        PanelEntry(
-            -1 if i.row is None else i.row,
-            i.line or 0,
-            i.severity.value,
+def provider_run(batch: Batch, issues: Iterable[ProviderIssue], ids: array[int]) -> EntryRun:
+    """The entries of a validate-only run's ``issues``, at the rows they are about now.
+
+    ``ids`` are the batch's row ids when the rows were sent (an issue names its row by the
+    position it had then); rows removed since are left out.
+    """
+    placed: list[tuple[int, PanelEntry]] = []
+    for issue in issues:
+        row = -1 if issue.row is None else issue.row
+        row_id = -1 if row < 0 else ids[row]
+        if row >= 0 and (row >= len(batch) or batch.row_id(row) != row_id):
+            moved = batch.position(row_id)  # rows moved while the provider checked them
+            if moved is None:
+                continue
+            row = moved
+        entry = PanelEntry(
+            row_id,
+            issue.line or 0,
+            issue.severity.value,
             Source.PROVIDER,
-            i.column,
-            i.code,
-            i.message,
+            issue.column,
+            issue.code,
+            issue.message,
         )
-        for i in issues
-    ]
+        placed.append((row, entry))
+    return EntryRun.of(placed)
 
 
 #: Edited rows up to this many are spliced into the panel's lists one by one (40 µs each at
@@ -82,12 +101,13 @@ _SPLICE_RATIO = 64
 # (itertools, operator, list slices): a Python call per entry froze the window for a quarter
 # of a second at that size. What the scan finds is gathered as it goes (an EntryRun), so the
 # panel takes it with no pass over the entries at all.
-entry_row = attrgetter("row")
 entry_severity = attrgetter("severity")
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 class EntryRun:
-    """Entries in row order, with their rows (for bisecting) and their count of errors."""
+    """Entries in row order, with the position of each one's row (for bisecting), and
+    their count of errors."""
 
     __slots__ = ("entries", "errors", "rows")
 
@@ -97,10 +117,12 @@ class EntryRun:
         self.errors = 0
 
     @classmethod
-    def of(cls, entries: Iterable[PanelEntry]) -> EntryRun:
+    def of(cls, placed: Iterable[tuple[int, PanelEntry]]) -> EntryRun:
+        """A run of ``(row, entry)`` pairs in any order (the order of a row's entries kept)."""
+        pairs = sorted(placed, key=_first)
         run = cls()
-        run.entries = sorted(entries, key=entry_row)
-        run.rows = list(map(entry_row, run.entries))
+        run.rows = list(map(_first, pairs))
+        run.entries = list(map(_second, pairs))
         run.errors = count_errors(run.entries)
         return run
 
@@ -117,6 +139,29 @@ class EntryRun:
         self.entries += entries
         self.rows += [row] * len(entries)
         self.errors += count_errors(entries)
+
+    def removed_span(self, at: int, delta: int) -> tuple[int, int]:
+        """Where the entries of rows removed by :meth:`moved` are: ``(lo, hi)``."""
+        lo = bisect_left(self.rows, at)
+        return lo, bisect_left(self.rows, at - delta, lo) if delta < 0 else lo
+
+    def moved(self, at: int, delta: int) -> list[PanelEntry]:
+        """Rows were inserted before row ``at`` (``delta`` > 0 of them) or removed from it
+        (-``delta``): the entries of removed rows go (they are returned), the rows of those
+        after move along. One pass over the rows after ``at``, in C."""
+        lo, hi = self.removed_span(at, delta)
+        removed = self.entries[lo:hi]
+        if removed:
+            self.errors -= count_errors(removed)
+            del self.entries[lo:hi]
+            del self.rows[lo:hi]
+        if lo < len(self.rows):
+            self.rows[lo:] = map(delta.__add__, self.rows[lo:])
+        return removed
+
+    def of_row(self, row: int) -> list[PanelEntry]:
+        """The entries of ``row``."""
+        return self.entries[bisect_left(self.rows, row) : bisect_right(self.rows, row)]
 
     def replace_rows(self, entries_of: Mapping[int, list[PanelEntry]]) -> None:
         """Make ``entries_of[row]`` the entries of each of its rows.
@@ -180,9 +225,9 @@ def merged(local: EntryRun, provider: EntryRun) -> EntryRun:
         # A few provider entries: slice them in where they belong (a bisect each); the
         # local entries are only copied.
         start = 0
-        for row, group in groupby(provider.entries, entry_row):
+        for row, group in groupby(zip(provider.rows, provider.entries, strict=True), _first):
             at = bisect_right(local.rows, row, start)
-            placed = list(group)
+            placed = list(map(_second, group))
             run.entries += local.entries[start:at]
             run.entries += placed
             run.rows += local.rows[start:at]
@@ -191,9 +236,11 @@ def merged(local: EntryRun, provider: EntryRun) -> EntryRun:
         run.entries += local.entries[start:]
         run.rows += local.rows[start:]
         return run
-    run.entries = local.entries + provider.entries
-    run.entries.sort(key=entry_row)  # stable, and a linear merge of the two runs
-    run.rows = list(map(entry_row, run.entries))
+    pairs = list(zip(local.rows, local.entries, strict=True))
+    pairs += zip(provider.rows, provider.entries, strict=True)
+    pairs.sort(key=_first)  # stable, and a linear merge of the two runs
+    run.rows = list(map(_first, pairs))
+    run.entries = list(map(_second, pairs))
     return run
 
 

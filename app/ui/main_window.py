@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         if changed:
             self.model.refresh_all()
-            self.problems.rows_moved()  # every row may have new issues: rescan the panel
+            self.problems.recheck()
             where = self.region_box.currentText()
             self.statusBar().showMessage(
                 f"Numbers without a country code are now read as {where}.", 5000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -201,35 +200,18 @@ def test_invalid_numbers_are_not_compared(tmp_path):
     assert all(codes(batch, row) == ["phone.invalid"] for row in range(4))
 
 
-def run_to_end(steps: Iterator[tuple[int, int]]) -> None:
-    for _ in steps:
-        pass
-
-
-def test_positions_come_from_the_index_once_rows_moved_and_it_is_built():
+def test_a_row_keeps_its_id_and_is_found_where_it_moved():
     batch = Batch(SETTINGS)
     batch.append_rows([RowData(GB_MOBILE, "Hi", (), n + 2, None) for n in range(100)])
+    ids = batch.row_ids()
     batch.insert_rows(10, [RowData(GB_MOBILE, "New", (), 0, None)] * 5)
     batch.remove_rows(50, 7)
-    run_to_end(batch.index_positions_steps())
-    assert batch.positions_indexed
-    assert [batch._positions({row_id}) for row_id in batch._ids] == [
-        {row} for row in range(len(batch))
-    ]
-    # An edit of the shared number reports every row, found through the index.
+    assert batch.row_id(15) == ids[10] and batch.position(ids[10]) == 15
+    assert batch.position(ids[46]) is None  # was at 51: removed
+    assert batch.positions(ids) == set(range(len(batch))) - set(range(10, 15))
+    assert batch.line(batch.position(ids[60])) == 62  # what is known of the row moved with it
+    # An edit of the shared number reports every row, wherever it went.
     assert batch.set_phone(3, "+447400999999") == set(range(len(batch)))
-
-
-def test_an_index_overtaken_by_an_insert_is_dropped():
-    batch = Batch(SETTINGS)
-    batch.append_rows([RowData(GB_MOBILE, "Hi", (), n + 2, None) for n in range(10)])
-    batch.insert_rows(0, [RowData(GB_MOBILE, "New", (), 0, None)])
-    steps = batch.index_positions_steps()
-    next(steps)
-    batch.insert_rows(0, [RowData(GB_MOBILE, "Newer", (), 0, None)])
-    run_to_end(steps)
-    assert not batch.positions_indexed
-    assert batch._positions({batch._ids[5]}) == {5}
 
 
 # -- incremental totals == recomputation --------------------------------------------------------
@@ -252,20 +234,9 @@ edits = st.lists(
         st.tuples(st.just("insert"), st.integers(0, 30), st.lists(row_data, max_size=3)),
         st.tuples(st.just("remove"), st.integers(0, 30), st.integers(1, 3)),
         st.tuples(st.just("extra"), st.integers(0, 30), st.just("y")),
-        st.tuples(st.just("index"), st.just(0), st.just(None)),
     ),
     max_size=25,
 )
-
-
-def edits_of(batch: Batch, operations: list[tuple]) -> Iterator[tuple]:
-    """The ``edits`` operations for the test to apply to ``batch``; an "index" operation is
-    applied here (the window builds the index of ids between edits)."""
-    for operation in operations:
-        if operation[0] == "index":
-            run_to_end(batch.index_positions_steps())
-        else:
-            yield operation
 
 
 @settings(max_examples=60, deadline=None)
@@ -275,7 +246,7 @@ def test_every_row_whose_result_changed_is_reported(start, operations):
     left out (a duplicate partner of a moved number, say) would show a stale warning."""
     batch = Batch(SETTINGS, extra_columns=("note",))
     batch.append_rows(start)
-    for operation, row, value in edits_of(batch, operations):
+    for operation, row, value in operations:
         before = [batch.result(r) for r in range(len(batch))]
         if operation == "insert":
             at = min(row, len(batch))
@@ -305,7 +276,7 @@ def test_every_row_whose_result_changed_is_reported(start, operations):
 def test_totals_after_random_edits_equal_a_recomputation(start, operations):
     batch = Batch(SETTINGS, extra_columns=("note",))
     batch.append_rows(start)
-    for operation, row, value in edits_of(batch, operations):
+    for operation, row, value in operations:
         if operation == "insert":
             at = min(row, len(batch))
             changed = batch.insert_rows(at, value)

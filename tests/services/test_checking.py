@@ -7,8 +7,10 @@ import pytest
 
 from app.domain.batch import Batch, RowData
 from app.main import build_context
+from app.providers.issues import ProviderIssue
 from app.services.checking import Problems
-from app.services.problems import PanelEntry, Source
+from app.services.problems import Source
+from app.services.row_filter import RowFilter
 from app.ui.problems.panel import IssueListModel
 from app.ui.widgets.jobs import QtRunner
 
@@ -36,26 +38,48 @@ def test_a_new_document_is_scanned_and_an_edit_patched_in(runner, qtbot):
     problems.reset(batch)
     assert not problems.current
     qtbot.waitUntil(lambda: problems.current)
-    assert {e.row for e in entries.entries} == {1}
+    assert {row for row, _ in entries.listed()} == {1}
     problems.rows_changed(batch.set_phone(0, BAD))
     assert not problems.current  # patched in a moment, not at each keystroke
     qtbot.waitUntil(lambda: problems.current)
-    assert {e.row for e in entries.entries} == {0, 1}
+    assert {row for row, _ in entries.listed()} == {0, 1}
 
 
-def test_rows_that_move_are_rescanned_once_and_provider_findings_expire(runner, qtbot):
+def test_rows_that_move_keep_their_entries_and_findings_without_a_rescan(runner, qtbot):
     entries = IssueListModel()
     problems = Problems(runner, entries)
+    scans: list[int] = []
+    problems.scanning.connect(scans.append)
     batch = batch_of([("+447400123456", "Hi"), ("+447400123457", "Hi")])
     problems.reset(batch)
     qtbot.waitUntil(lambda: problems.current)
     problems.set_provider(
-        [PanelEntry(1, 3, "error", Source.PROVIDER, "phone", "X", "refused")], "Sandbox"
+        [ProviderIssue("X", "refused", index=0, row=1, line=3, column="phone")],
+        "Sandbox",
+        batch.row_ids(),
     )
-    assert [e.source for e in entries.entries] == [Source.PROVIDER]
-    generation = problems.generation
-    batch.insert_rows(0, [RowData(BAD, "Hi", ())])
-    problems.rows_moved()
-    assert problems.generation != generation
-    qtbot.waitUntil(lambda: not problems.working)
-    assert [(e.row, e.source) for e in entries.entries] == [(0, Source.LOCAL)]
+    assert [(row, e.source) for row, e in entries.listed()] == [(1, Source.PROVIDER)]
+    changed = batch.insert_rows(0, [RowData(BAD, "Hi", ())])
+    problems.rows_moved(0, 1)  # what the editor says, in this order
+    problems.rows_changed(changed)
+    qtbot.waitUntil(lambda: problems.current)
+    assert [(row, e.source) for row, e in entries.listed()] == [
+        (0, Source.LOCAL),
+        (2, Source.PROVIDER),
+    ]
+    assert problems.findings.kept_by(RowFilter.ISSUES) == [2]
+    assert scans == [2]  # the first scan only
+
+
+def test_a_validation_answer_lands_on_the_rows_it_was_about_after_they_moved(runner, qtbot):
+    entries = IssueListModel()
+    problems = Problems(runner, entries)
+    batch = batch_of([("+447400123456", "Hi"), ("+447400123457", "Hi"), ("+447400123458", "Hi")])
+    problems.reset(batch)
+    qtbot.waitUntil(lambda: problems.current)
+    sent = batch.row_ids()  # the rows as the provider was asked about them
+    batch.remove_rows(0, 1)
+    problems.rows_moved(0, -1)
+    issues = [ProviderIssue("X", "refused", index=i, row=i, line=i + 2) for i in (0, 2)]
+    problems.set_provider(issues, "Sandbox", sent)
+    assert [(row, e.line) for row, e in entries.listed()] == [(1, 4)]  # the first row went

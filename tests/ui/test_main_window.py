@@ -17,7 +17,8 @@ from app.domain.csvfile import CsvFileError, sniff
 from app.resources import resource_path
 from app.services.checking import INSTANT_ROWS as INSTANT_PANEL_ROWS
 from app.services.columns import Field
-from app.services.problems import Source
+from app.services.jobs import run_to_end
+from app.services.problems import Source, scan_steps
 from app.services.row_filter import RowFilter
 from tests.ui.conftest import next_turn, write_csv
 
@@ -277,8 +278,10 @@ def test_add_duplicate_and_delete_rows(loaded, qtbot):
     for _ in range(3):
         loaded.undo_action.trigger()
     assert [loaded.batch.phone(r) for r in range(4)] == [r[0] for r in ROWS]
-    # The rows' new places get indexed in the background, for the next edits.
-    qtbot.waitUntil(lambda: loaded.batch.positions_indexed)
+    # The problems list followed every move: what a fresh scan of the rows finds.
+    qtbot.waitUntil(lambda: not loaded.working)
+    fresh = run_to_end(scan_steps(loaded.batch))
+    assert loaded.error_panel.model.listed() == list(zip(fresh.rows, fresh.entries, strict=True))
 
 
 def test_filter_shows_only_rows_with_errors(loaded, qtbot):
@@ -322,7 +325,8 @@ def test_error_panel_click_and_enter_select_the_row(loaded, qtbot):
     panel = loaded.error_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() > 0)
     entry = panel.model.entry(0)
-    assert (entry.row, entry.line, entry.column, entry.source) == (1, 3, "phone", Source.LOCAL)
+    assert panel.model.batch_row(0) == 1
+    assert (entry.line, entry.column, entry.source) == (3, "phone", Source.LOCAL)
     rect = panel.view.visualRect(panel.model.index(0, 5))
     QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     current = loaded.editor.view.currentIndex()
@@ -432,7 +436,7 @@ def test_editing_a_number_shared_by_many_rows_updates_the_panel(window, open_fil
     window.model.setData(window.model.index(0, 0), "+447400999999")
     qtbot.waitUntil(lambda: not window.working)
     assert panel.counts() == (0, len(shared) - 1)
-    assert all(e.row != 0 for e in panel.entries)
+    assert all(row != 0 for row, _ in panel.listed())
 
 
 def test_a_file_open_event_opens_the_csv_as_a_macos_double_click_does(window, csv_file, qtbot):

@@ -51,8 +51,8 @@ async def test_the_status_bar_counts_rows_only_the_provider_faults(checked):
         "·  2 rows with errors (2 only from Cordial sandbox)"
     )
     assert "Cordial sandbox's validate-only run" in window.totals.errors_label.toolTip()
-    provider = [e.row for e in window.error_panel.model.entries if e.source is Source.PROVIDER]
-    assert provider == [2, 4]
+    listed = window.error_panel.model.listed()
+    assert [row for row, e in listed if e.source is Source.PROVIDER] == [2, 4]
 
 
 async def test_the_issues_cell_names_the_provider_and_is_tinted(checked):
@@ -94,16 +94,27 @@ async def test_fixing_a_row_drops_its_finding_from_the_counts_and_the_cell(check
         "·  1 row with errors (1 only from Cordial sandbox)"
     )
     panel = window.error_panel.model
-    qtbot.waitUntil(lambda: [e.row for e in panel.entries if e.source is Source.PROVIDER] == [4])
+    qtbot.waitUntil(lambda: [r for r, e in panel.listed() if e.source is Source.PROVIDER] == [4])
 
 
-async def test_rows_added_or_removed_drop_every_finding(checked, qtbot):
+async def test_findings_stay_with_their_rows_as_rows_are_added_and_removed(checked, qtbot):
     window = checked
+    said = issues_cell(window, 2).data()
     window.editor.view.selectRow(0)
     window.editor.delete_action.trigger()
-    assert window.totals.errors_label.text().strip() == "·  0 rows with errors"
-    assert issues_cell(window, 1).data() == ""  # the row that was row 2 moved up
-    assert not any(e.source is Source.PROVIDER for e in window.error_panel.model.entries)
+    assert window.totals.errors_label.text().strip() == (
+        "·  2 rows with errors (2 only from Cordial sandbox)"
+    )
+    assert issues_cell(window, 1).data() == said  # the row that was row 2 moved up
+    window.editor.view.selectRow(3)  # the other row the provider refused
+    window.editor.delete_action.trigger()
+    window.editor.view.setCurrentIndex(window.model.index(0, 0))
+    window.editor.add_action.trigger()  # a row before it: the finding moves down
+    qtbot.waitUntil(lambda: not window.working)
+    panel = window.error_panel.model
+    assert [r for r, e in panel.listed() if e.source is Source.PROVIDER] == [2]
+    assert issues_cell(window, 2).data() == said
+    assert window.totals.errors_label.text().strip().startswith("·  2 rows with errors (1 only")
 
 
 async def test_a_finding_about_the_whole_file_is_counted_apart(window, tmp_path):
@@ -118,7 +129,7 @@ async def test_a_finding_about_the_whole_file_is_counted_apart(window, tmp_path)
         "·  0 rows with warnings, and 1 warning about the whole file"
     )
     assert window.totals.errors_label.text().strip() == "·  0 rows with errors"
-    (entry,) = window.error_panel.model.entries
-    assert entry.row == -1
+    ((row, entry),) = window.error_panel.model.listed()
+    assert row == entry.row_id == -1
     window.error_panel.view.activated.emit(window.error_panel.model.index(0, 0))
     assert "about the whole file" in window.statusBar().currentMessage()

@@ -28,7 +28,7 @@ async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):
     assert window.progress.cancel_button.isVisibleTo(window)
     await wait_for(window.validation_finished)
     panel = window.error_panel.model
-    found = [(e.row, e.line, e.code) for e in panel.entries if e.source is Source.PROVIDER]
+    found = [(r, e.line, e.code) for r, e in panel.listed() if e.source is Source.PROVIDER]
     # The sandbox refuses the empty message (file line 8) and the 1,754-character one (line 9).
     assert [(row, line) for row, line, _ in found] == [(6, 8), (7, 9)]
     assert "RocketCOMS sandbox: 2 problems in 8 rows" in window.statusBar().currentMessage()
@@ -45,7 +45,7 @@ async def test_rocketcoms_validation_lands_on_the_editor_rows(needs_fixing):
     message = window.model.index(6, window.model.column_of(Field.MESSAGE))
     window.model.setData(message, "Your code is 1234.")
     await wait_for(window.error_panel.model.rowsRemoved, timeout=5)
-    rows = [e.row for e in panel.entries if e.source is Source.PROVIDER]
+    rows = [r for r, e in panel.listed() if e.source is Source.PROVIDER]
     assert rows == [7]
 
 

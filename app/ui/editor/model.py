@@ -94,7 +94,9 @@ _PLACE_SLICE = 16_384
 class BatchModel(QAbstractTableModel):
     totals_changed = Signal()
     results_changed = Signal(object)  # set of batch rows whose result changed
-    rows_moved = Signal()  # rows were inserted or removed: batch row numbers shifted
+    #: rows were inserted before batch row ``at`` (``delta`` > 0 of them) or removed from it
+    #: (-``delta``): the batch rows after them moved
+    rows_moved = Signal(int, int)
     edited = Signal(object)  # a journal entry (see app.store.autosave)
 
     def __init__(
@@ -442,7 +444,7 @@ class BatchModel(QAbstractTableModel):
             self._set_order(shifted)
         self.endInsertRows()
         self.edited.emit(autosave.insert_op(row, rows))
-        self.rows_moved.emit()
+        self.rows_moved.emit(row, count)
         self._rows_changed(changed | set(range(row, row + count)))
 
     def remove_batch_rows(self, row: int, count: int) -> list[RowData]:
@@ -457,7 +459,7 @@ class BatchModel(QAbstractTableModel):
         else:
             removed = self._remove_permuted(row, count)
         self.edited.emit(autosave.remove_op(row, count))
-        self.rows_moved.emit()
+        self.rows_moved.emit(row, -len(removed))
         # Rows whose duplicate partner went changed too (the batch says which).
         self._rows_changed(set(self._batch.last_removal_changed))
         return removed

@@ -1,13 +1,13 @@
 """The error panel: local row issues and provider validate-only results in one list.
 
 Entries are kept sorted by batch row, so that an edit replaces only that row's entries (a
-bisect and a slice), and the list follows the operator's fixes live. A provider's verdict on a
-row is dropped as soon as the row changes: it was about the old content.
+bisect and a slice), and the list follows the operator's fixes live; rows inserted or removed
+move the entries along. A provider's verdict on a row is dropped as soon as the row changes:
+it was about the old content.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import compress
@@ -38,7 +38,7 @@ from app.services.problems import (
     PanelEntry,
     RowsUpdate,
     Source,
-    entry_row,
+    count_errors,
     local_entries,
     merged,
     severity_mask,
@@ -65,29 +65,29 @@ class IssueListModel(QAbstractTableModel):
         self._local = EntryRun()
         self._provider = EntryRun()
         self._all = EntryRun()  # both, merged
-        self._shown: list[PanelEntry] = []
-        self._shown_rows: list[int] = []
+        self._shown = EntryRun()  # what the filters let through
         self.severity: str | None = None  # None: every severity
         self.source: Source | None = None  # None: every source
 
     # -- Qt's model interface ------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._shown)
+        return 0 if parent.isValid() else len(self._shown.entries)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
     def data(self, index: Index, role: int = roles.DISPLAY) -> Any:
+        shown = self._shown.entries
         if role == roles.DISPLAY:
-            return _cell(self._shown[index.row()], index.column())
+            return _cell(shown[index.row()], index.column())
         if role == roles.TOOLTIP:
-            entry = self._shown[index.row()]
-            if entry.row < 0:
+            entry = shown[index.row()]
+            if entry.row_id < 0:
                 return f"{entry.message}\n\n{WHOLE_FILE}"
             return entry.message if index.column() == len(HEADERS) - 1 else None
         if role == roles.DECORATION and index.column() == 0:
-            return _severity_icon(self._shown[index.row()].severity)
-        if role == roles.FONT and self._shown[index.row()].row < 0:
+            return _severity_icon(shown[index.row()].severity)
+        if role == roles.FONT and shown[index.row()].row_id < 0:
             return _italic()
         return None
 
@@ -99,28 +99,48 @@ class IssueListModel(QAbstractTableModel):
         return None
 
     def entry(self, row: int) -> PanelEntry:
-        return self._shown[row]
+        return self._shown.entries[row]
+
+    def batch_row(self, row: int) -> int:
+        """The batch row that the entry shown at ``row`` is about (-1: the whole file)."""
+        return self._shown.rows[row]
 
     @property
     def entries(self) -> Sequence[PanelEntry]:
         """Every entry, shown or filtered out."""
         return self._all.entries
 
+    def listed(self) -> list[tuple[int, PanelEntry]]:
+        """Every entry with the batch row it is about now, in row order."""
+        return list(zip(self._all.rows, self._all.entries, strict=True))
+
     # -- filling ---------------------------------------------------------------------------
-    def set_local(self, found: EntryRun, *, drop_provider: bool = False) -> None:
+    def set_local(self, found: EntryRun) -> None:
         """Take the local entries of a scan (the panel owns ``found`` from now on); provider
-        entries are kept, unless ``drop_provider`` (the rows they name have moved)."""
+        entries are kept."""
         self._retire_runs()
         self._local = found
-        if drop_provider:
-            self._provider = EntryRun()
         self._replace_all()
 
-    def set_provider(self, entries: Iterable[PanelEntry]) -> None:
-        """Replace the provider entries (after a validate-only run)."""
+    def set_provider(self, found: EntryRun) -> None:
+        """Replace the provider entries (after a validate-only run; the panel owns
+        ``found`` from now on)."""
         self._retire_runs()
-        self._provider = EntryRun.of(entries)
+        self._provider = found
         self._replace_all()
+
+    def rows_moved(self, at: int, delta: int) -> None:
+        """Rows were inserted or removed (see :meth:`EntryRun.moved`): entries move with
+        their rows, those of removed rows go."""
+        for run in {id(run): run for run in (self._local, self._provider, self._all)}.values():
+            run.moved(at, delta)
+        lo, hi = self._shown.removed_span(at, delta)
+        if hi > lo:
+            self.beginRemoveRows(QModelIndex(), lo, hi - 1)
+        self._shown.moved(at, delta)
+        if hi > lo:
+            self.endRemoveRows()
+        self.changed.emit()
 
     def clear(self) -> None:
         self._retire_runs()
@@ -173,16 +193,15 @@ class IssueListModel(QAbstractTableModel):
         self.changed.emit()
 
     def _replace_shown_row(self, row: int, entries: list[PanelEntry]) -> None:
-        lo, hi = bisect_left(self._shown_rows, row), bisect_right(self._shown_rows, row)
+        shown = self._shown
+        lo, hi = shown.removed_span(row, -1)  # where the row's entries are
         if hi > lo:
             self.beginRemoveRows(QModelIndex(), lo, hi - 1)
-            del self._shown[lo:hi]
-            del self._shown_rows[lo:hi]
+            shown.replace_rows({row: []})
             self.endRemoveRows()
         if entries:
             self.beginInsertRows(QModelIndex(), lo, lo + len(entries) - 1)
-            self._shown[lo:lo] = entries
-            self._shown_rows[lo:lo] = [row] * len(entries)
+            shown.replace_rows({row: entries})
             self.endInsertRows()
 
     def _retire_runs(self) -> None:
@@ -209,10 +228,13 @@ class IssueListModel(QAbstractTableModel):
             self.source
         ]
         if self.severity is None:
-            self._shown, self._shown_rows = list(run.entries), list(run.rows)
+            self._shown = run.copy()
         else:
-            self._shown = list(compress(run.entries, severity_mask(run.entries, self.severity)))
-            self._shown_rows = list(map(entry_row, self._shown))
+            self._shown = EntryRun()
+            mask = list(severity_mask(run.entries, self.severity))
+            self._shown.entries = list(compress(run.entries, mask))
+            self._shown.rows = list(compress(run.rows, mask))
+            self._shown.errors = count_errors(self._shown.entries)
         self.endResetModel()
 
     def _shows(self, entry: PanelEntry) -> bool:
@@ -248,11 +270,11 @@ def _cell(entry: PanelEntry, column: int) -> str:
     if column == 1:
         return entry.source.value
     if column == 2:
-        if entry.row < 0:
+        if entry.row_id < 0:
             return "Whole file"
         return str(entry.line) if entry.line else "new row"
     if column == 3:
-        if entry.row < 0:
+        if entry.row_id < 0:
             return "—"
         return (entry.column or "row").capitalize()
     if column == 4:
@@ -340,9 +362,9 @@ class ErrorPanel(QWidget):
         self.model.set_filters(self.severity_box.currentData(), source and Source(source))
 
     def _activate(self, index: QModelIndex) -> None:
-        entry = self.model.entry(index.row())
-        if entry.row >= 0:
-            self.row_activated.emit(entry.row, entry.column or "")
+        row = self.model.batch_row(index.row())
+        if row >= 0:
+            self.row_activated.emit(row, self.model.entry(index.row()).column or "")
         else:
             self.message.emit(WHOLE_FILE, 8000)
 

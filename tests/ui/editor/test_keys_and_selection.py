@@ -58,7 +58,7 @@ def test_the_row_numbers_are_the_files_lines(loaded, qtbot):
     # The same numbers everywhere: the panel's Line column, the undo menu, the find bar.
     qtbot.waitUntil(lambda: not loaded.working)  # the panel rescanned the moved rows
     panel = loaded.error_panel.model
-    lines = {panel.entry(i).row: panel.index(i, 2).data() for i in range(panel.rowCount())}
+    lines = {panel.batch_row(i): panel.index(i, 2).data() for i in range(panel.rowCount())}
     assert lines == {1: "new row", 2: "3"}
     loaded.model.setData(loaded.model.index(2, 0), "+447400123457")
     assert loaded.undo_stack.undoText() == "Edit phone on line 3"
