@@ -10,7 +10,6 @@ findings to :class:`Problems`.
 from __future__ import annotations
 
 import asyncio
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
@@ -24,7 +23,7 @@ from app.providers.errors import ProviderError
 from app.providers.issues import ProviderIssue
 from app.services.findings import ProviderFindings
 from app.services.jobs import Job, Runner, Steps
-from app.services.problems import EntryRun, RowsUpdate, provider_run, scan_steps
+from app.services.problems import AskedRows, EntryRun, RowsUpdate, provider_run, scan_steps
 from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
 
 #: Edited rows whose entries are renewed at once; more go through a chunked job.
@@ -66,6 +65,7 @@ class Problems:
         self._patch: Job | None = None
         self._patch_timer: Job | None = None
         self._rescan_timer: Job | None = None
+        self._asked: list[AskedRows] = []  # rows sent to a provider, whose answer is awaited
 
     @property
     def current(self) -> bool:
@@ -108,6 +108,8 @@ class Problems:
 
     def rows_changed(self, rows: set[int]) -> None:
         self.findings.drop_rows(rows)  # the panel drops its copies when it patches the rows
+        for asked in self._asked:
+            asked.edited.update(map(asked.batch.row_id, rows))
         self._changed |= rows
         if not _running(self._rescan_timer) and not _running(self._scan):
             self._restart_patch_timer()
@@ -159,13 +161,28 @@ class Problems:
         self.scanning.emit(len(batch))
         self._scan = self.runner.start(scan_steps(batch), done)
 
-    def set_provider(self, issues: Sequence[ProviderIssue], source: str, ids: array[int]) -> None:
-        """A validate-only run's ``issues``, found by ``source`` (the account's name) among
-        the rows whose ids were ``ids`` when they were sent."""
-        assert self.batch is not None
-        found = provider_run(self.batch, issues, ids)
-        self.findings.set(self.batch, found, source)
+    def ask(self, batch: Batch) -> AskedRows:
+        """The rows of ``batch`` as they are sent to a provider now; the edits made until its
+        answer is in (:meth:`set_provider`, or :meth:`forget`) are noted on them."""
+        asked = AskedRows(batch, batch.row_ids())
+        self._asked.append(asked)
+        return asked
+
+    def forget(self, asked: AskedRows) -> None:
+        """No more edits to note on ``asked``: its answer is in, or none will come."""
+        if asked in self._asked:
+            self._asked.remove(asked)
+
+    def set_provider(self, issues: Sequence[ProviderIssue], source: str, asked: AskedRows) -> bool:
+        """A validate-only run's ``issues`` about the ``asked`` rows, found by ``source`` (the
+        account's name); False if another document has replaced those rows meanwhile."""
+        self.forget(asked)
+        if asked.batch is not self.batch:
+            return False
+        found = provider_run(asked.batch, issues, asked)
+        self.findings.set(asked.batch, found, source)
         self.entries.set_provider(found.copy())
+        return True
 
     def rows_with_issues(self, severity: str | None) -> Steps | None:
         """A job listing the rows with issues of ``severity`` (None: any), from the entries;
@@ -251,15 +268,17 @@ class Validation:
             return
         spec = campaign_spec(batch, recipients, f"{name} (check)")
         provider = self.make_provider(account)
-        ids = batch.row_ids()  # the rows' ids as sent: rows may move while the provider checks
-        self._task = asyncio.ensure_future(self._validate(provider, spec, account, ids, recipients))
+        asked = self.problems.ask(batch)  # rows may move or change while the provider checks
+        self._task = asyncio.ensure_future(
+            self._validate(provider, spec, account, asked, recipients)
+        )
 
     async def _validate(
         self,
         provider: Provider,
         spec: CampaignSpec,
         account: Account,
-        ids: array[int],
+        asked: AskedRows,
         recipients: Recipients,
     ) -> None:
         try:
@@ -271,8 +290,17 @@ class Validation:
             self._done(None)
             self.refused.emit(f"{account.name}: validation failed", str(error))
             return
+        finally:
+            self.problems.forget(asked)
         self.found.emit(issues, checked)
-        self.problems.set_provider(issues, account.name, ids)
+        if not self.problems.set_provider(issues, account.name, asked):
+            self._done(None)
+            self.refused.emit(
+                "Validate with provider",
+                "Another document was opened while the provider checked the rows, so its "
+                "answer is not shown. Validate this document again.",
+            )
+            return
         found = counted(len(issues), "problem") if issues else "no problems"
         skipped = recipients.skipped
         verb = "was" if skipped == 1 else "were"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import groupby
 from operator import attrgetter, countOf, itemgetter
@@ -57,16 +57,27 @@ def local_entries(batch: Batch, row: int) -> list[PanelEntry]:
     ]
 
 
-def provider_run(batch: Batch, issues: Iterable[ProviderIssue], ids: array[int]) -> EntryRun:
-    """The entries of a validate-only run's ``issues``, at the rows they are about now.
+@dataclass(eq=False)
+class AskedRows:
+    """The rows of ``batch`` as a validate-only run sent them: their ids then (an issue names
+    its row by the position it had), and the ids of the rows edited since (the provider's
+    word on those is about their old content)."""
 
-    ``ids`` are the batch's row ids when the rows were sent (an issue names its row by the
-    position it had then); rows removed since are left out.
-    """
+    batch: Batch
+    ids: array[int]
+    edited: set[int] = field(default_factory=set)
+
+
+def provider_run(batch: Batch, issues: Iterable[ProviderIssue], asked: AskedRows) -> EntryRun:
+    """The entries of a validate-only run's ``issues``, at the rows they are about now; rows
+    removed or edited since they were sent are left out."""
+    ids, edited = asked.ids, asked.edited
     placed: list[tuple[int, PanelEntry]] = []
     for issue in issues:
         row = -1 if issue.row is None else issue.row
         row_id = -1 if row < 0 else ids[row]
+        if row_id in edited:
+            continue
         if row >= 0 and (row >= len(batch) or batch.row_id(row) != row_id):
             moved = batch.position(row_id)  # rows moved while the provider checked them
             if moved is None:

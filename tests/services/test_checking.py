@@ -56,7 +56,7 @@ def test_rows_that_move_keep_their_entries_and_findings_without_a_rescan(runner,
     problems.set_provider(
         [ProviderIssue("X", "refused", index=0, row=1, line=3, column="phone")],
         "Sandbox",
-        batch.row_ids(),
+        problems.ask(batch),
     )
     assert [(row, e.source) for row, e in entries.listed()] == [(1, Source.PROVIDER)]
     changed = batch.insert_rows(0, [RowData(BAD, "Hi", ())])
@@ -77,9 +77,22 @@ def test_a_validation_answer_lands_on_the_rows_it_was_about_after_they_moved(run
     batch = batch_of([("+447400123456", "Hi"), ("+447400123457", "Hi"), ("+447400123458", "Hi")])
     problems.reset(batch)
     qtbot.waitUntil(lambda: problems.current)
-    sent = batch.row_ids()  # the rows as the provider was asked about them
+    asked = problems.ask(batch)  # the rows as the provider is asked about them
     batch.remove_rows(0, 1)
     problems.rows_moved(0, -1)
-    issues = [ProviderIssue("X", "refused", index=i, row=i, line=i + 2) for i in (0, 2)]
-    problems.set_provider(issues, "Sandbox", sent)
+    problems.rows_changed(batch.set_message(0, "Hello"))  # was row 1: its answer is stale
+    issues = [ProviderIssue("X", "refused", index=i, row=i, line=i + 2) for i in (0, 1, 2)]
+    assert problems.set_provider(issues, "Sandbox", asked)
     assert [(row, e.line) for row, e in entries.listed()] == [(1, 4)]  # the first row went
+
+
+def test_an_answer_about_a_document_that_was_replaced_is_not_listed(runner, qtbot):
+    entries = IssueListModel()
+    problems = Problems(runner, entries)
+    first = batch_of([("+447400123456", "Hi")])
+    problems.reset(first)
+    asked = problems.ask(first)
+    problems.reset(batch_of([("+447400123457", "Hi")]))
+    issue = ProviderIssue("X", "refused", index=0, row=0, line=2)
+    assert not problems.set_provider([issue], "Sandbox", asked)
+    assert not problems.findings

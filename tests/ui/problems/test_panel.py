@@ -7,7 +7,7 @@ import pytest
 from app.domain.batch import Batch, RowData
 from app.providers.issues import ProviderIssue, Severity
 from app.services.jobs import run_to_end
-from app.services.problems import EntryRun, Source, provider_run, scan_steps
+from app.services.problems import AskedRows, EntryRun, Source, provider_run, scan_steps
 from app.ui.problems import panel as panel_module
 from app.ui.problems.panel import ErrorPanel, IssueListModel
 from app.ui.widgets import roles
@@ -27,7 +27,7 @@ def batch_with_issues(context) -> Batch:
 
 
 def provider(batch: Batch, issues: list[ProviderIssue]) -> EntryRun:
-    return provider_run(batch, issues, batch.row_ids())
+    return provider_run(batch, issues, AskedRows(batch, batch.row_ids()))
 
 
 def scan(batch: Batch) -> EntryRun:
