@@ -9,8 +9,9 @@ machine, a gap much longer than its CPU time was the machine's, not the app's.
 
 Phases: load (until the first rows show, then until the whole file is in), the issue scan that
 follows, 200 cell edits (each timed from ``setData`` until the status bar shows the new
-totals), a row added, one removed and 100 edits after them (rows have moved), a filter to the rows with
-errors, a sort by segments, and "Validate with provider" against the RocketCOMS sandbox.
+totals), a row added, one removed and 100 edits after them (rows have moved), a filter to the
+rows with errors, a sort by segments, and "Validate with provider" against the RocketCOMS
+sandbox.
 Targets: first rows < 1 s, stalls < 50 ms, edit-to-totals < 5 ms.
 
 Usage: ``python benchmarks/ui_1m.py [--rows N] [--skip-validation] [--explain]``.

@@ -28,6 +28,7 @@ from app.services.campaigns import CampaignService
 from app.services.export import Cancel, ExportCancelled
 from app.store.outcomes import StoredOutcome
 from app.ui.widgets import roles
+from app.ui.widgets.tables import scroll_to_top_on_reset
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Row", "Phone", "Status", "Provider's word", "Detail", "Time")
@@ -109,6 +110,7 @@ class OutcomesDialog(QDialog):
             self.status_box.addItem(status.value.capitalize(), status)
         self.view = QTableView()
         self.view.setModel(self.model)
+        scroll_to_top_on_reset(self.view)
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setStretchLastSection(True)
         self.export_button = QPushButton("Export CSV…")

@@ -40,6 +40,7 @@ from app.services.following import Follower
 from app.ui.campaigns.model import PROGRESS_COLUMN, ROW_ROLE, CampaignModel
 from app.ui.campaigns.outcomes import OutcomesDialog
 from app.ui.widgets.dialogs import Button, Dialogs
+from app.ui.widgets.tables import scroll_to_top_on_reset
 
 #: What an operator must be told before a destructive action, and cannot take back.
 CONFIRM: dict[Action, str] = {
@@ -106,6 +107,7 @@ class CampaignsPanel(QWidget):
         self.model = CampaignModel(service.list, self)
         self.view = QTableView()
         self.view.setModel(self.model)
+        scroll_to_top_on_reset(self.view)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSortingEnabled(True)

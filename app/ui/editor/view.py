@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.domain.sms import ForcingChar
 from app.services.columns import Field
 from app.ui.editor.model import FORCING_ROLE, BatchModel
+from app.ui.widgets.tables import scroll_to_top_on_reset
 
 #: Amber behind a forcing character, with black text on it: readable on light and dark themes.
 MARK_BACKGROUND = QColor(255, 193, 7)
@@ -222,6 +223,7 @@ class BatchView(QTableView):
 
     def setModel(self, model: BatchModel) -> None:  # type: ignore[override]
         super().setModel(model)
+        scroll_to_top_on_reset(self)
         model.modelReset.connect(self.fit_columns)
         model.modelReset.connect(self._layout_in_full)
         self.fit_columns()

@@ -46,6 +46,7 @@ from app.services.problems import (
 from app.ui.widgets import roles
 from app.ui.widgets.icons import app_icon
 from app.ui.widgets.jobs import free_in_slices
+from app.ui.widgets.tables import scroll_to_top_on_reset
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -323,6 +324,7 @@ class ErrorPanel(QWidget):
         # a hundred thousand issues freezes the window; a table with fixed rows never does.
         self.view = QTableView()
         self.view.setModel(self.model)
+        scroll_to_top_on_reset(self.view)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
         self.view.setAlternatingRowColors(True)
