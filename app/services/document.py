@@ -29,6 +29,7 @@ from app.providers.base import Recipient
 from app.services.context import AppContext
 from app.services.jobs import Job, Runner, Steps
 from app.store.autosave import Op, RestoreError, replay
+from app.store.journal import BaseState as BaseState
 from app.store.journal import FileStamp, Journal, RecoverableJournal
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.accounts import Account
-from app.providers.registry import PROVIDERS
-from app.services.accounts import AccountError, AccountForm, AccountService, FormField
+from app.services.accounts import PROVIDERS, AccountError, AccountForm, AccountService, FormField
 
 
 class AccountsDialog(QDialog):

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 from app.domain.outcomes import OutcomeStatus
 from app.domain.wording import counted
 from app.services.campaign_list import CampaignRow
-from app.services.campaigns import CampaignService
+from app.services.campaigns import CampaignService, StoredOutcome
 from app.services.export import Cancel, ExportCancelled
-from app.store.outcomes import StoredOutcome
 from app.ui.widgets import roles
 from app.ui.widgets.tables import scroll_to_top_on_reset
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.campaign import Action, ActionCheck, CampaignStatus
-from app.providers.registry import PROVIDERS
+from app.services.accounts import PROVIDERS
 from app.services.campaign_list import CampaignFilter, CampaignRow
 from app.services.campaigns import CampaignService, NewBatch
 from app.services.following import Follower

@@ -24,11 +24,10 @@ from app.domain.campaign import Capabilities
 from app.domain.campaign_settings import CampaignSettings, validate_settings
 from app.domain.schedule import describe
 from app.domain.wording import counted
-from app.providers.base import CampaignSpec
 from app.services.campaigns import CampaignService
 from app.services.context import AppContext
 from app.services.jobs import Job
-from app.services.submit import SubmitPlan, build_spec, plan_steps, submit, summary
+from app.services.submit import CampaignSpec, SubmitPlan, build_spec, plan_steps, submit, summary
 from app.ui.campaigns.settings_form import SettingsForm
 from app.ui.schedule.picker import SchedulePicker
 from app.ui.widgets.jobs import QtRunner

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.domain.wording import counted
 from app.services.campaigns import NewBatch
-from app.services.document import SAVE_FORMATS, Document
-from app.store.journal import BaseState, RecoverableJournal
+from app.services.document import SAVE_FORMATS, BaseState, Document, RecoverableJournal
 from app.ui.widgets.dialogs import Button, Dialogs
 
 OPENABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})

@@ -27,6 +27,7 @@ from PySide6.QtGui import QColor, QUndoStack
 from app.domain.batch import Batch, IssueSeverity, RowData, RowResult
 from app.domain.sms import ForcingChar
 from app.domain.wording import counted
+from app.services import edits
 from app.services.columns import (
     NUMERIC,
     Column,
@@ -41,7 +42,6 @@ from app.services.columns import (
 from app.services.findings import ProviderFindings, with_rows
 from app.services.jobs import Steps, run_to_end
 from app.services.row_filter import RowFilter
-from app.store import autosave
 from app.ui.editor.commands import SetCellCommand
 from app.ui.widgets import roles
 from app.ui.widgets.jobs import free_in_slices
@@ -410,13 +410,13 @@ class BatchModel(QAbstractTableModel):
     def write_cell(self, row: int, column: Column, value: str) -> None:
         if column.field is Field.PHONE:
             changed = self._batch.set_phone(row, value)
-            self.edited.emit(autosave.set_phone_op(row, value))
+            self.edited.emit(edits.set_phone_op(row, value))
         elif column.field is Field.MESSAGE:
             changed = self._batch.set_message(row, value)
-            self.edited.emit(autosave.set_message_op(row, value))
+            self.edited.emit(edits.set_message_op(row, value))
         else:
             self._batch.set_extra(row, column.extra, value)
-            self.edited.emit(autosave.set_extra_op(row, column.extra, value))
+            self.edited.emit(edits.set_extra_op(row, column.extra, value))
             changed = set()
         changed.add(row)
         self._rows_changed(changed)
@@ -427,7 +427,7 @@ class BatchModel(QAbstractTableModel):
         for row, value in changes:
             changed |= self._batch.set_message(row, value)
             changed.add(row)
-            self.edited.emit(autosave.set_message_op(row, value))
+            self.edited.emit(edits.set_message_op(row, value))
         self._rows_changed(changed)
 
     def insert_batch_rows(self, row: int, rows: Sequence[RowData]) -> None:
@@ -443,7 +443,7 @@ class BatchModel(QAbstractTableModel):
             shifted[view:view] = range(row, row + count)
             self._set_order(shifted)
         self.endInsertRows()
-        self.edited.emit(autosave.insert_op(row, rows))
+        self.edited.emit(edits.insert_op(row, rows))
         self.rows_moved.emit(row, count)
         self._rows_changed(changed | set(range(row, row + count)))
 
@@ -458,7 +458,7 @@ class BatchModel(QAbstractTableModel):
             self.endRemoveRows()
         else:
             removed = self._remove_permuted(row, count)
-        self.edited.emit(autosave.remove_op(row, count))
+        self.edited.emit(edits.remove_op(row, count))
         self.rows_moved.emit(row, -len(removed))
         # Rows whose duplicate partner went changed too (the batch says which).
         self._rows_changed(set(self._batch.last_removal_changed))
