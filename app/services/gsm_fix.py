@@ -14,9 +14,7 @@ from app.domain.batch import Batch
 from app.domain.links import analyze_as_sent
 from app.domain.sms import to_gsm
 from app.domain.wording import counted
-from app.services.jobs import Steps
-
-_STRIDE = 256
+from app.services.jobs import Steps, row_slices
 
 
 @dataclass
@@ -46,8 +44,8 @@ def plan_steps(batch: Batch, rows: Sequence[int] | None = None) -> Steps:
     converted: dict[str, tuple[str, int, bool, tuple[str, ...]]] = {}
     short_links = batch.settings.short_link_length
     prices = batch.settings.prices
-    for start in range(0, total, _STRIDE):
-        for row in targets[start : start + _STRIDE]:
+    for part in row_slices(total):
+        for row in targets[part.start : part.stop]:
             result = batch.result(row)
             if result.analysis.encoding != "UCS-2":
                 continue
@@ -72,7 +70,7 @@ def plan_steps(batch: Batch, rows: Sequence[int] | None = None) -> Steps:
             plan.cost_after += segments * price
             plan.still_ucs2 += still_ucs2
             plan.replaced.update(set(pairs))
-        yield min(start + _STRIDE, total), total
+        yield part.stop, total
     return plan
 
 

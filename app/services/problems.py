@@ -22,9 +22,7 @@ from typing import NamedTuple
 
 from app.domain.batch import Batch
 from app.providers.issues import ProviderIssue
-from app.services.jobs import Steps, run_to_end
-
-SCAN_STRIDE = 256
+from app.services.jobs import Steps, row_slices, run_to_end
 
 
 class Source(StrEnum):
@@ -261,12 +259,11 @@ def scan_steps(batch: Batch) -> Steps:
     found = EntryRun()
     total = len(batch)
     flags = batch.issue_flags
-    for start in range(0, total, SCAN_STRIDE):
-        end = min(start + SCAN_STRIDE, total)
-        for row in range(start, end):
+    for part in row_slices(total):
+        for row in part:
             if any(flags(row)):  # cheap; only rows with issues have them spelled out
                 found.add(row, local_entries(batch, row))
-        yield end, total
+        yield part.stop, total
     return found
 
 

@@ -21,10 +21,9 @@ from app.domain.schedule import Schedule
 from app.domain.wording import counted
 from app.providers.base import CampaignSpec
 from app.services.campaigns import ActionResult, CampaignService
-from app.services.jobs import Steps
+from app.services.jobs import Steps, row_slices
 from app.services.validation import Recipients
 
-_STRIDE = 256
 #: Excluded rows spelled out in the summary; the rest are counted.
 SHOWN_EXCLUDED = 50
 
@@ -86,9 +85,8 @@ def plan_steps(batch: Batch, only_text: str | None = None) -> Steps:
     plan = SubmitPlan(Recipients(batch))
     countries: dict[str, list[int]] = {}
     total = len(batch)
-    for start in range(0, total, _STRIDE):
-        end = min(start + _STRIDE, total)
-        for row in range(start, end):
+    for part in row_slices(total):
+        for row in part:
             if only_text is not None and batch.message(row) != only_text:
                 continue
             has_error, _ = batch.issue_flags(row)
@@ -106,7 +104,7 @@ def plan_steps(batch: Batch, only_text: str | None = None) -> Steps:
             tally[1] += segments
             tally[2] += cost
             plan.texts[batch.message(row)] += 1
-        yield end, total
+        yield part.stop, total
     plan.recipients.skipped = plan.excluded_count
     plan.by_country = {k: CountryCost(*v) for k, v in sorted(countries.items())}
     plan.segments = sum(c.segments for c in plan.by_country.values())

@@ -14,9 +14,7 @@ from typing import overload
 from app.domain.batch import Batch
 from app.providers.base import CampaignSpec, Provider, Recipient, map_issues_to_rows
 from app.providers.issues import ProviderIssue
-from app.services.jobs import Steps
-
-_STRIDE = 256
+from app.services.jobs import Steps, row_slices
 
 
 class Recipients(Sequence[Recipient]):
@@ -59,14 +57,13 @@ def recipients_steps(batch: Batch) -> Steps:
     found = Recipients(batch)
     total = len(batch)
     e164_of = batch.e164
-    for start in range(0, total, _STRIDE):
-        end = min(start + _STRIDE, total)
-        for row in range(start, end):
+    for part in row_slices(total):
+        for row in part:
             e164 = e164_of(row)
             if e164 is not None:
                 found.rows.append(row)
                 found.e164.append(e164)
-        yield end, total
+        yield part.stop, total
     found.skipped = total - len(found.rows)
     return found
 

@@ -9,11 +9,9 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from app.domain.wording import on_line
-from app.services.jobs import Steps
+from app.services.jobs import Steps, row_slices
 from app.ui.editor.model import BatchModel
 from app.ui.widgets.jobs import ChunkedJob
-
-_STRIDE = 512
 
 
 def find_steps(model: BatchModel, needle: str, start: int, backwards: bool = False) -> Steps:
@@ -23,8 +21,8 @@ def find_steps(model: BatchModel, needle: str, start: int, backwards: bool = Fal
     needle = needle.casefold()
     total = model.rowCount()
     step = -1 if backwards else 1
-    for done in range(0, total, _STRIDE):
-        for offset in range(done + 1, min(done + _STRIDE, total) + 1):
+    for part in row_slices(total):
+        for offset in range(part.start + 1, part.stop + 1):
             view = (start + step * offset) % total
             row = model.batch_row(view)
             if (
@@ -33,7 +31,7 @@ def find_steps(model: BatchModel, needle: str, start: int, backwards: bool = Fal
                 or any(needle in extra.casefold() for extra in batch.extras(row))
             ):
                 return view
-        yield done, total
+        yield part.stop, total
     return -1
 
 

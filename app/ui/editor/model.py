@@ -40,7 +40,7 @@ from app.services.columns import (
     worst_severity,
 )
 from app.services.findings import ProviderFindings, with_rows
-from app.services.jobs import Steps, run_to_end
+from app.services.jobs import Steps, row_slices, run_to_end
 from app.services.row_filter import RowFilter
 from app.ui.editor.commands import SetCellCommand
 from app.ui.widgets import roles
@@ -62,7 +62,6 @@ SEVERITY_TINT = {
 }
 UCS2_TINT = QColor(38, 139, 210, 45)
 
-_FILTER_STRIDE = 256
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
@@ -308,9 +307,9 @@ class BatchModel(QAbstractTableModel):
         found = self.findings.flags if self.findings else None
         key = sort_key(self._batch, self._columns[column], found)
         keys: list[object] = []
-        for start in range(0, count, _FILTER_STRIDE):
-            keys.extend(map(key, rows[start : start + _FILTER_STRIDE]))
-            yield start, total
+        for part in row_slices(count):
+            keys.extend(map(key, rows[part.start : part.stop]))
+            yield part.start, total
         reverse = order == Qt.SortOrder.DescendingOrder
         runs: list[list[int]] = []
         for start in range(0, count, _SORT_RUN):
@@ -365,10 +364,9 @@ class BatchModel(QAbstractTableModel):
         accepts = row_filter.accepts(self._batch)
         total = len(self._batch)
         rows: list[int] = []
-        for start in range(0, total, _FILTER_STRIDE):
-            end = min(start + _FILTER_STRIDE, total)
-            rows.extend(filter(accepts, range(start, end)))
-            yield end, total
+        for part in row_slices(total):
+            rows.extend(filter(accepts, part))
+            yield part.stop, total
         return rows
 
     def apply_filter(self, row_filter: RowFilter, rows: SortedRows | None = None) -> None:

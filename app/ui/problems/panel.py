@@ -28,11 +28,10 @@ from PySide6.QtWidgets import (
 
 from app.domain.batch import Batch
 from app.domain.wording import counted
-from app.services.jobs import Steps, run_to_end
+from app.services.jobs import Steps, row_slices, run_to_end
 from app.services.problems import (
     HEADERS,
     ROWS_SLICE,
-    SCAN_STRIDE,
     SPLICE_ROWS,
     EntryRun,
     PanelEntry,
@@ -163,10 +162,10 @@ class IssueListModel(QAbstractTableModel):
         number changes every row that shares it)."""
         rows = sorted(rows)
         entries: dict[int, list[PanelEntry]] = {}
-        for start in range(0, len(rows), SCAN_STRIDE // 8):
-            for row in rows[start : start + SCAN_STRIDE // 8]:
+        for part in row_slices(len(rows)):
+            for row in rows[part.start : part.stop]:
                 entries[row] = local_entries(batch, row)
-            yield start, len(rows)
+            yield part.start, len(rows)
         source, local = self._local, None
         if len(rows) > SPLICE_ROWS:
             local = yield from source.replaced_steps(entries)
