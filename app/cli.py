@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.domain.batch import (
     DEFAULT_SEGMENT_CAP,
@@ -36,6 +36,9 @@ from app.domain.pricing import (
     load_price_table,
 )
 from app.domain.wording import counted
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         "256 for RocketCOMS, 32 for BulkSMS, 16 for Routee, 1 for Cordial and Batch)",
     )
     sandbox.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep the simulators' campaigns, recipients and clock in FILE, so that a "
+        "restarted sandbox still knows them (default: in memory only); a FILE that cannot be "
+        "read is reported and the sandbox starts empty",
+    )
+    sandbox.add_argument(
         "--until-stdin-closes",
         action="store_true",
         help="stop when standard input closes (how the app runs its built-in sandbox)",
@@ -96,6 +107,7 @@ def _run_sandbox(options: argparse.Namespace) -> int:
 
     from app.sandbox.core import Faults, SandboxEnv
     from app.sandbox.server import build_sandbox
+    from app.sandbox.state import SandboxState
 
     env = SandboxEnv(faults=Faults(latency=options.latency))
     if options.max_body_mb is not None:
@@ -110,9 +122,14 @@ def _run_sandbox(options: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    app: ASGIApp = build_sandbox(env)
+    state = SandboxState(env, options.state) if options.state else None
+    if state is not None:
+        state.load()
+        app = state.watching(app)
     server = uvicorn.Server(
         uvicorn.Config(
-            build_sandbox(env),
+            app,
             host=options.host,
             port=options.port,
             log_level="warning",
@@ -132,6 +149,8 @@ def _run_sandbox(options: argparse.Namespace) -> int:
             flush=True,
         )
     server.run()
+    if state is not None:
+        state.save_now()
     return 0
 
 

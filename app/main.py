@@ -156,6 +156,10 @@ def self_test(qt_args: Sequence[str] = ()) -> int:
         return run_gui(None, context, qt_args, drive=drive, settings_dir=home / "qt")
 
 
+#: The built-in sandbox's campaigns, recipients and clock, in the app's data folder.
+SANDBOX_STATE_FILE = "sandbox-state.pickle"
+
+
 def build_context(*, start_sandbox: bool = False, home: Path | None = None) -> AppContext:
     """The non-Qt parts the window works with: settings, recovery files, the built-in sandbox
     accounts of every provider, and one HTTP transport serving them from a child process.
@@ -175,9 +179,12 @@ def build_context(*, start_sandbox: bool = False, home: Path | None = None) -> A
     from app.services.sandbox_control import SandboxControl
     from app.store.database import FILE_NAME
     from app.store.journal import Journals
-    from app.store.settings import AppSettings, SettingsStore
+    from app.store.settings import AppSettings, SettingsStore, data_dir
 
-    sandbox = ChildSandbox(sandbox_command())
+    data = home / "data" if home else None
+    # Beside the campaign store: a sandbox campaign the store remembers is still at the sandbox.
+    sandbox_state = (data or data_dir()) / SANDBOX_STATE_FILE
+    sandbox = ChildSandbox([*sandbox_command(), "--state", str(sandbox_state)])
     if start_sandbox:
         sandbox.start()
     transport = Transport(make_client(ChildSandboxTransport(sandbox)))
@@ -191,7 +198,6 @@ def build_context(*, start_sandbox: bool = False, home: Path | None = None) -> A
         )
 
     store = SettingsStore(home / "config" / "settings.json" if home else None)
-    data = home / "data" if home else None
     desk = build_desk(
         ChildSandboxTransport(sandbox), IN_PROCESS_URL, data / FILE_NAME if data else None
     )

@@ -33,8 +33,8 @@ class Audience:
         """A synthetic audience of ``contacts`` numbers, or one of the numbers listed."""
         if isinstance(contacts, int):
             return cls(contacts, synthetic_phone, failure_percent)
-        listed = list(contacts)
-        return cls(len(listed), listed.__getitem__, failure_percent)
+        listed = ListedPhones(contacts)
+        return cls(len(listed), listed, failure_percent)
 
     def failed_before(self, count: int) -> int:
         prefix = self._failed_prefix
@@ -42,6 +42,14 @@ class Audience:
             failed = network_outcome(self.phone(index), self._failure_percent) is not None
             prefix.append(prefix[-1] + failed)
         return prefix[min(count, self.size)]
+
+
+class ListedPhones(tuple[str, ...]):
+    """The numbers of an audience listed one by one; ``phones(i)`` is contact ``i`` (a class,
+    not a bound method, so that the sandbox's state file can hold it)."""
+
+    def __call__(self, index: int) -> str:
+        return self[index]
 
 
 def synthetic_phone(index: int) -> str:

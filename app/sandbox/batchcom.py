@@ -14,7 +14,6 @@ Where the public material is silent the sandbox makes a conservative guess, kept
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -110,11 +109,20 @@ def targeted_audience(targeting: dict[str, Any], profiles: int, failure_percent:
     ]
     period = len(REGIONS)
     size = sum(max(0, math.ceil((profiles - r) / period)) for r in kept)
+    return Audience(size, TargetedPhones(tuple(kept), period), failure_percent)
 
-    def phone(k: int) -> str:
-        return synthetic_phone((k // len(kept)) * period + kept[k % len(kept)])
 
-    return Audience(size, phone, failure_percent)
+@dataclass(frozen=True)
+class TargetedPhones:
+    """Profile ``k`` of a targeted audience: every ``period`` profiles, those at ``kept``
+    (a class, not a closure, so that the sandbox's state file can hold it)."""
+
+    kept: tuple[int, ...]
+    period: int
+
+    def __call__(self, k: int) -> str:
+        kept = self.kept
+        return synthetic_phone((k // len(kept)) * self.period + kept[k % len(kept)])
 
 
 # -- campaigns ----------------------------------------------------------------------------------
@@ -170,7 +178,7 @@ class BatchSandbox:
         for key, value in DEFAULTS.items():
             env.settings.setdefault(key, value)
         self.campaigns: dict[str, Campaign] = {}
-        self._ids = itertools.count(1)
+        self._last_id = 0  # a plain number, so that the state file can hold it
 
     def setting(self, key: str) -> Any:
         return self.env.settings.get(key, DEFAULTS[key])
@@ -284,7 +292,8 @@ class BatchSandbox:
         return campaign
 
     def new_id(self) -> str:
-        return f"orchestration_{next(self._ids):032x}"
+        self._last_id += 1
+        return f"orchestration_{self._last_id:032x}"
 
 
 def check_messages(messages: object) -> None:
@@ -491,4 +500,5 @@ def create_app(env: SandboxEnv) -> Gate:
     routes = [Route(path, endpoint(h, sandbox), methods=[m]) for path, m, h in table]
     handlers = {404: route_not_found, 405: route_not_found, **http_error_handlers(refusal)}
     app = Starlette(routes=routes, exception_handlers=handlers)
+    env.parts["batchcom"] = sandbox
     return Gate(app, sandbox)

@@ -18,7 +18,6 @@ guess, kept as a key of ``env.settings`` (see ``DEFAULTS``).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -183,7 +182,7 @@ class BulkSmsSandbox:
         self.batches: dict[int, Batch] = {}
         self.dup_answers: dict[int, tuple[str, datetime]] = {}
         self.sent_per_day: dict[date, int] = {}
-        self._ids = itertools.count(30430)
+        self._last_id = 30429  # a plain number, so that the state file can hold it
 
     @property
     def zone(self) -> ZoneInfo:
@@ -242,8 +241,9 @@ class BulkSmsSandbox:
             return answer(25)
         self.env.settings["bulksms.credits"] = credits - count  # deducted at once, even scheduled
         self.sent_per_day[day] = self.sent_per_day.get(day, 0) + count
+        self._last_id += 1
         batch = Batch(
-            next(self._ids),
+            self._last_id,
             max(start, now),  # a time in the past is sent at once
             now,
             parsed.msisdns,
@@ -403,4 +403,5 @@ def create_app(env: SandboxEnv) -> Starlette:
         exception_handlers=http_error_handlers(refusal),
     )
     app.state.bulksms = sandbox
+    env.parts["bulksms"] = sandbox
     return app

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -161,7 +160,7 @@ class CordialSandbox:
         for key, value in DEFAULTS.items():
             env.settings.setdefault(key, value)
         self.messages: dict[str, BatchMessage] = {}
-        self._ids = itertools.count(1)
+        self._last_id = 0  # a plain number, so that the state file can hold it
         self._audiences: dict[str, Audience] = {}
         self._hits: dict[tuple[str, str], int] = {}
         self._minute = -1
@@ -306,7 +305,8 @@ class CordialSandbox:
 
     def new_id(self) -> str:
         """An id shaped like the seed's ``252:58ffed51f0c36063476c1752:ot``."""
-        return f"252:{next(self._ids):024x}:ot"
+        self._last_id += 1
+        return f"252:{self._last_id:024x}:ot"
 
 
 Handler = Callable[[CordialSandbox, Request], Awaitable[Any]]
@@ -541,4 +541,5 @@ def create_app(env: SandboxEnv) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers=http_error_handlers(refusal))
     app.state.cordial = sandbox
+    env.parts["cordial"] = sandbox
     return app

@@ -47,6 +47,11 @@ class SandboxClock:
         self._offset += timedelta(seconds=seconds)
         return self.now()
 
+    @property
+    def ahead(self) -> timedelta:
+        """How far this clock runs ahead of the real one (what a restarted sandbox keeps)."""
+        return self.now() - datetime.now(UTC)
+
 
 @dataclass
 class Faults:
@@ -149,6 +154,9 @@ class SandboxEnv:
     #: percentage of valid numbers that a simulated network fails (deterministic per number)
     failure_percent: int = 2
     body_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_BODY_LIMITS))
+    #: each provider simulator's own state (its campaigns...) by its module's name, kept in
+    #: the state file by :mod:`app.sandbox.state`
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def body_limit(self, path: str) -> int:
         for prefix, limit in self.body_limits.items():

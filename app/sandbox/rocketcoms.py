@@ -722,6 +722,7 @@ def _authenticate(header: str) -> None:
 
 def create_app(env: SandboxEnv) -> Starlette:
     sandbox = RocketComsSandbox(env)
+    env.parts["rocketcoms"] = sandbox
     guard = sandbox.endpoint
     return Starlette(
         exception_handlers=http_error_handlers(refusal),

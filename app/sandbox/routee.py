@@ -547,6 +547,7 @@ def create_app(env: SandboxEnv) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers=http_error_handlers(refusal))
     app.state.routee = store
+    env.parts["routee"] = store
     return app
 
 
