@@ -157,6 +157,18 @@ class BatchFile:
         """Where an accepted row comes in the sending order."""
         return position - bisect_left(self.rejected_positions, position)
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        """For the sandbox's state file: the phones as one string when none holds a line
+        break (pickling a million small strings held the sandbox's requests for 300 ms)."""
+        joined: str | list[str] = "\n".join(self.phones)
+        if joined.count("\n") != max(len(self.phones) - 1, 0) or not self.phones:
+            joined = self.phones
+        return joined, self.text_of, self.texts, self.lines, self.rejected, self.rejected_positions
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        phones, self.text_of, self.texts, self.lines, self.rejected, self.rejected_positions = state
+        self.phones = phones.split("\n") if isinstance(phones, str) else phones
+
 
 class FileReader:
     """Reads an uploaded CSV record by record and checks each line."""

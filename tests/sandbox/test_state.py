@@ -16,6 +16,7 @@ from app.providers.registry import PROVIDERS, make_provider, sandbox_account
 from app.providers.transport import Transport, make_client
 from app.sandbox.core import SandboxEnv
 from app.sandbox.inprocess import IN_PROCESS_URL
+from app.sandbox.rocketcoms import BatchFile
 from app.sandbox.server import build_sandbox
 from app.sandbox.state import SandboxState
 from tests.services.rig import spec_for
@@ -127,3 +128,11 @@ def test_without_a_state_file_the_in_process_sandbox_keeps_working(tmp_path):
     build_sandbox(env)
     assert set(env.parts) == {"rocketcoms", "routee", "bulksms", "cordial", "batchcom"}
     assert list(tmp_path.rglob("*sandbox*")) == []
+
+
+def test_an_uploaded_file_keeps_phones_that_hold_a_line_break():
+    """RocketCOMS's file is kept with its phones joined; one written with a line break in it
+    (a quoted CSV value) is kept as it was."""
+    for phones in (["+447400000001", "+447400000002"], ["+44 74\n1", "+447400000002"], []):
+        file = BatchFile(phones=list(phones))
+        assert pickle.loads(pickle.dumps(file)).phones == phones
