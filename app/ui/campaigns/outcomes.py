@@ -100,7 +100,7 @@ class OutcomesDialog(QDialog):
         counts = service.outcome_counts(row.id)
         self.counts = QLabel(
             " · ".join(f"{counts.get(s, 0):,} {s.value}" for s in OutcomeStatus)
-            if counts
+            if any(counts.values())
             else "No outcome is known yet: the provider reports them once the campaign ends."
         )
         self.status_box = QComboBox()

@@ -16,10 +16,13 @@ from app.ui.widgets.jobs import ChunkedJob
 
 def find_steps(model: BatchModel, needle: str, start: int, backwards: bool = False) -> Steps:
     """The first view row after ``start`` (before it, ``backwards``) whose phone, message or
-    extras hold ``needle`` (case-insensitive), wrapping around; -1 when none does."""
+    extras hold ``needle`` (case-insensitive), wrapping around; -1 when none does. A
+    ``start`` of -1 (no current row) is before the first row, and after the last one."""
     batch = model.batch
     needle = needle.casefold()
     total = model.rowCount()
+    if backwards and start < 0:
+        start = total  # else the last row would be looked at last, not first
     step = -1 if backwards else 1
     for part in row_slices(total):
         for offset in range(part.start + 1, part.stop + 1):

@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QDateEdit, QTimeEdit
 
 from app.domain.schedule import Bucket, Schedule, ScheduleField, unsupported_reason
 from app.providers.batchcom import BatchProvider
 from app.providers.rocketcoms import RocketComsProvider
 from app.providers.routee import RouteeProvider
-from app.ui.schedule.chart import RateChart
 from app.ui.schedule.picker import SchedulePicker
 from app.ui.schedule.zone_box import system_zone
 
@@ -228,19 +226,3 @@ def test_a_schedule_shown_again_comes_back_the_same(qtbot, picker):
     picker.set_schedule(schedule)
     assert picker.schedule() == schedule
     assert picker.end_date.isEnabled() and picker.window_start.isEnabled()
-
-
-def test_the_chart_paints_a_bar_per_busy_bucket(qtbot):
-    chart = RateChart()
-    qtbot.addWidget(chart)
-    chart.resize(300, 110)
-    bar = chart.palette().color(QPalette.ColorRole.Highlight)
-    hours = [datetime(2026, 11, 23, h, tzinfo=PARIS) for h in range(4)]
-    chart.set_counts(list(zip(hours, [0, 10, 0, 5], strict=True)), Bucket.HOUR)
-    image = chart.grab().toImage()
-    plot_width = image.width() - 8  # the plot leaves 4 pixels each side
-    painted = []
-    for hour in range(4):
-        x = int(4 + (hour + 0.5) * plot_width / 4)
-        painted.append(any(QColor(image.pixel(x, y)) == bar for y in range(image.height())))
-    assert painted == [False, True, False, True]  # the two busy hours only
