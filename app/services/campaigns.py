@@ -130,6 +130,7 @@ class CampaignService:
         self._providers = providers
         self._clock = clock
         self._busy: dict[int, Action] = {}
+        self._reading: dict[int, asyncio.Lock] = {}  # one outcome read per campaign at a time
         self._names: dict[str, tuple[str, str]] | None = None  # account id -> name, provider
         self._open: dict[int, Intent] = {}  # campaign id -> its open intent
         self.list = CampaignList()
@@ -537,8 +538,20 @@ class CampaignService:
     async def fetch_outcomes(self, campaign_id: int) -> int:
         """Read every recipient's outcome from the provider into the store (replacing those
         stored), then join them to the rows. Returns how many; 0 where the provider reports
-        none per recipient."""
-        record = self._require(campaign_id)
+        none per recipient.
+
+        Reads of one campaign take turns (the follower and Refresh Now may ask at once: two
+        reads would interleave their rows); one that waited for another's takes its result.
+        """
+        synced = self._require(campaign_id).outcomes_synced
+        async with self._reading.setdefault(campaign_id, asyncio.Lock()):
+            record = self._require(campaign_id)
+            if record.outcomes_synced != synced:  # read meanwhile, by the one it waited for
+                return sum(record.outcome_counts.values())
+            return await self._fetch_outcomes(record)
+
+    async def _fetch_outcomes(self, record: CampaignRecord) -> int:
+        campaign_id = record.id
         account = self._account(record)
         if record.provider_id is None:
             return 0

@@ -4,6 +4,7 @@ same list."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 
 import pytest
@@ -127,3 +128,14 @@ async def test_a_restart_shows_the_same_list(desks):
     ] == shown
     assert second.campaigns.check(made[0], Action.SEND)
     assert not second.campaigns.check(made[1], Action.SEND)
+
+
+async def test_outcomes_read_twice_at_once_are_stored_once(desk):
+    """The follower and Refresh Now (or the outcomes dialog) may ask at the same moment."""
+    campaign = await sent_and_done(desk, "routee")
+    first, second = await asyncio.gather(
+        desk.campaigns.fetch_outcomes(campaign), desk.campaigns.fetch_outcomes(campaign)
+    )
+    assert first == second == 6
+    assert desk.campaigns.outcome_count(campaign) == 6
+    assert sorted(o.row for o in desk.campaigns.outcome_page(campaign, 0, 10)) == list(range(6))
