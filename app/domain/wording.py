@@ -13,3 +13,11 @@ def on_line(line: int) -> str:
 def counted(count: int, noun: str) -> str:
     """``counted(1, "error")`` -> ``"1 error"``; ``counted(1200, "row")`` -> ``"1,200 rows"``."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def line_text(line: int | None) -> str:
+    """A row's line in its file, as every list shows it: "new row" for one added in the
+    editor (line 0), nothing when there is no row."""
+    if line is None:
+        return ""
+    return str(line) if line else "new row"

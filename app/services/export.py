@@ -19,14 +19,14 @@ from app.domain.outcomes import OutcomeStatus
 from app.store.database import Database, to_text
 from app.store.outcomes import outcome_rows
 
-COLUMNS = ("row", "phone", "status", "provider_status", "detail", "time")
+COLUMNS = ("row", "line", "phone", "status", "provider_status", "detail", "time")
 LAYOUT = CsvLayout(
     encoding="utf-8",
     delimiter=",",
     has_header=True,
     columns=COLUMNS,
-    phone_column=1,
-    message_column=4,
+    phone_column=2,
+    message_column=5,
     newline="\r\n",
 )
 #: Rows between two progress reports.
@@ -83,6 +83,7 @@ async def export_outcomes(
                     loop.call_soon_threadsafe(progress, written)
                 yield (
                     "" if outcome.row is None else str(outcome.row + 1),
+                    "" if outcome.line is None else str(outcome.line),
                     outcome.phone,
                     outcome.status.value,
                     outcome.provider_status,

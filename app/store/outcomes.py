@@ -26,6 +26,7 @@ JOIN_SPAN = 500
 class StoredOutcome:
     seq: int
     row: int | None
+    line: int | None  # the row's line in its file (0: added in the editor); None: no row
     phone: str
     status: OutcomeStatus
     provider_status: str
@@ -134,7 +135,7 @@ class OutcomeTable:
         is walked from its start."""
         if not statuses:
             rows = self.db.connection.execute(
-                "SELECT * FROM outcomes WHERE campaign_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                f"{_WITH_LINES} WHERE o.campaign_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
                 (campaign_id, offset, limit),
             )
             return [_outcome(r) for r in rows]
@@ -143,13 +144,13 @@ class OutcomeTable:
         seqs = [
             r[0]
             for r in self.db.connection.execute(
-                f"SELECT seq FROM outcomes {where} ORDER BY seq LIMIT ? OFFSET ?",
+                f"SELECT seq FROM outcomes o {where} ORDER BY seq LIMIT ? OFFSET ?",
                 (*args, limit, offset),
             )
         ]
         marks = ", ".join("?" * len(seqs))
         rows = self.db.connection.execute(
-            f"SELECT * FROM outcomes WHERE campaign_id = ? AND seq IN ({marks}) ORDER BY seq",
+            f"{_WITH_LINES} WHERE o.campaign_id = ? AND seq IN ({marks}) ORDER BY seq",
             (campaign_id, *seqs),
         )
         return [_outcome(r) for r in rows]
@@ -161,7 +162,7 @@ def outcome_rows(
     """Every outcome of a campaign in seq order, streamed from ``connection`` (a worker
     thread's own, see :meth:`Database.reader`)."""
     where, args = _filter(campaign_id, statuses)
-    cursor = connection.execute(f"SELECT * FROM outcomes {where} ORDER BY seq", args)
+    cursor = connection.execute(f"{_WITH_LINES} {where} ORDER BY seq", args)
     while rows := cursor.fetchmany(5000):
         yield from map(_outcome, rows)
 
@@ -169,16 +170,24 @@ def outcome_rows(
 def _filter(
     campaign_id: int, statuses: Collection[OutcomeStatus]
 ) -> tuple[str, tuple[object, ...]]:
+    """The WHERE clause over outcomes ``o``."""
     if not statuses:
-        return "WHERE campaign_id = ?", (campaign_id,)
+        return "WHERE o.campaign_id = ?", (campaign_id,)
     if len(statuses) == 1:  # "=" walks the status index in seq order; "IN" would sort
         (only,) = statuses
-        return "WHERE campaign_id = ? AND status = ?", (campaign_id, only.value)
+        return "WHERE o.campaign_id = ? AND o.status = ?", (campaign_id, only.value)
     marks = ", ".join("?" * len(statuses))
-    return f"WHERE campaign_id = ? AND status IN ({marks})", (
+    return f"WHERE o.campaign_id = ? AND o.status IN ({marks})", (
         campaign_id,
         *(s.value for s in statuses),
     )
+
+
+#: Outcomes ``o`` with the file line of the row each is about (a primary-key look-up each).
+_WITH_LINES = (
+    "SELECT o.*, r.line AS line FROM outcomes o"
+    " LEFT JOIN recipients r ON r.campaign_id = o.campaign_id AND r.row = o.row"
+)
 
 
 def _reported(row: sqlite3.Row) -> RecipientOutcome:
@@ -189,6 +198,7 @@ def _outcome(row: sqlite3.Row) -> StoredOutcome:
     return StoredOutcome(
         seq=row["seq"],
         row=row["row"],
+        line=row["line"],
         phone=row["phone"],
         status=OutcomeStatus(row["status"]),
         provider_status=row["provider_status"],

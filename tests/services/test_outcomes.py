@@ -77,8 +77,9 @@ async def test_outcomes_export_to_csv_streamed_and_filtered(desk, tmp_path):
     assert written == 6 and seen[-1] == 6
     with target.open(newline="", encoding="utf-8") as handle:
         table = list(csv.reader(handle))
-    assert table[0] == ["row", "phone", "status", "provider_status", "detail", "time"]
+    assert table[0] == ["row", "line", "phone", "status", "provider_status", "detail", "time"]
     assert sorted(int(r[0]) for r in table[1:]) == [1, 2, 3, 4, 5, 6]  # 1-based rows
+    assert sorted(int(r[1]) for r in table[1:]) == [2, 3, 4, 5, 6, 7]  # their file lines
     only_failed = await export_outcomes(
         desk.db, campaign, target, statuses=frozenset({OutcomeStatus.FAILED})
     )

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.outcomes import OutcomeStatus
-from app.domain.wording import counted
+from app.domain.wording import counted, line_text
 from app.services.campaign_list import CampaignRow
 from app.services.campaigns import CampaignService, StoredOutcome
 from app.services.export import Cancel, ExportCancelled
@@ -30,7 +30,8 @@ from app.ui.widgets import roles
 from app.ui.widgets.tables import scroll_to_top_on_reset
 
 Index = QModelIndex | QPersistentModelIndex
-HEADERS = ("Row", "Phone", "Status", "Provider's word", "Detail", "Time")
+#: "Line": the row's line in its file, as the editor and the problems list number rows.
+HEADERS = ("Line", "Phone", "Status", "Provider's word", "Detail", "Time")
 #: Outcomes read from the store per page; a screen shows a few dozen.
 PAGE = 500
 
@@ -79,7 +80,7 @@ class OutcomeModel(QAbstractTableModel):
             return None
         outcome = self.outcome(index.row())
         return (
-            "" if outcome.row is None else str(outcome.row + 1),
+            line_text(outcome.line),
             outcome.phone,
             outcome.status.value.capitalize(),
             outcome.provider_status,

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.batch import Batch
-from app.domain.wording import counted
+from app.domain.wording import counted, line_text
 from app.services.jobs import Steps, row_slices, run_to_end
 from app.services.problems import (
     HEADERS,
@@ -272,7 +272,7 @@ def _cell(entry: PanelEntry, column: int) -> str:
     if column == 2:
         if entry.row_id < 0:
             return "Whole file"
-        return str(entry.line) if entry.line else "new row"
+        return line_text(entry.line)
     if column == 3:
         if entry.row_id < 0:
             return "—"

@@ -20,11 +20,12 @@ async def test_the_model_lists_every_outcome_at_its_row_and_filters_by_status(de
     qtmodeltester.check(model, force_py=True)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)] == list(HEADERS)
     assert model.rowCount() == 6
-    assert sorted(model.index(r, 0).data() for r in range(6)) == ["1", "2", "3", "4", "5", "6"]
+    # The rows' file lines, as the editor numbers them.
+    assert sorted(model.index(r, 0).data() for r in range(6)) == ["2", "3", "4", "5", "6", "7"]
     model.set_statuses(frozenset({OutcomeStatus.FAILED}))
     assert model.rowCount() == 1
     failed = [model.index(0, c).data() for c in range(6)]
-    assert failed[:3] == ["5", "+999123456789", "Failed"]  # the bad number, row 5
+    assert failed[:3] == ["6", "+999123456789", "Failed"]  # the bad number, on line 6
     assert failed[3]  # the provider's own word
     model.set_statuses(frozenset())
     assert model.rowCount() == 6

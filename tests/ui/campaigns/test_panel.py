@@ -120,4 +120,4 @@ async def test_outcomes_are_listed_filtered_and_exported(panel, desk, tmp_path):
     await until(lambda: "Exported" in dialog.said.text())
     assert dialog.said.text() == "Exported 1 outcome to failed.csv."
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("row,phone,status") and len(lines) == 2
+    assert lines[0].startswith("row,line,phone,status") and len(lines) == 2
