@@ -10,27 +10,15 @@ import pytest
 from app.domain.campaign import Action, CampaignStatus
 from app.domain.outcomes import OutcomeStatus, RecipientOutcome, join_rows
 from app.domain.schedule import Schedule
-from app.store.accounts import AccountRecord, AccountTable
+from app.store.accounts import AccountTable
 from app.store.campaigns import CampaignRecord, CampaignTable
 from app.store.database import MIGRATIONS, Database, StoreError, default_path
 from app.store.intents import IntentJournal, IntentState
 from app.store.outcomes import OutcomeTable, outcome_rows
 from app.store.settings import data_dir
+from tests.store.rig import an_account
 
 AT = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(tmp_path / "c.sqlite3")
-    yield database
-    database.close()
-
-
-def an_account(db: Database, account_id: str = "rocketcoms-1") -> AccountRecord:
-    return AccountTable(db).save(
-        AccountRecord(account_id, "rocketcoms", "Main", "https://x.test", {"campaign_id": "c"})
-    )
 
 
 def test_the_file_is_in_the_data_folder_in_wal_mode_at_the_newest_schema(private_app_dirs):
