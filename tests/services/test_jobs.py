@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from app.services.jobs import Steps, keep_out_of_gc, next_turn, run_to_end
+from app.services.jobs import (
+    ROWS_PER_STEP,
+    Steps,
+    keep_out_of_gc,
+    next_turn,
+    row_slices,
+    run_to_end,
+)
 
 
 def squares(count: int, seen: list[tuple[int, int]]) -> Steps:
@@ -23,6 +30,17 @@ def test_a_job_run_to_the_end_takes_every_step_and_gives_its_result():
     assert run_to_end(squares(4, seen)) == [0, 1, 4, 9]
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert run_to_end(squares(0, [])) == []
+
+
+def test_rows_come_in_consecutive_slices_that_cover_them_once():
+    total = ROWS_PER_STEP * 2 + 5
+    parts = list(row_slices(total))
+    assert [(p.start, p.stop) for p in parts] == [
+        (0, ROWS_PER_STEP),
+        (ROWS_PER_STEP, 2 * ROWS_PER_STEP),
+        (2 * ROWS_PER_STEP, total),
+    ]
+    assert [list(row_slices(n)) for n in (0, 1)] == [[], [range(0, 1)]]
 
 
 def test_what_a_job_built_is_moved_out_of_the_collectors_generations():

@@ -13,7 +13,7 @@ from app.providers.base import Provider, Recipient
 from app.providers.registry import make_provider, sandbox_account
 from app.providers.transport import Transport, make_client
 from app.sandbox.inprocess import IN_PROCESS_URL, SandboxTransport
-from app.services.jobs import run_to_end
+from app.services.jobs import ROWS_PER_STEP, run_to_end
 from app.services.validation import Recipients, campaign_spec, recipients_steps, validate
 
 PRICES = PriceTable("EUR", {"GB": 40_000}, 90_000)
@@ -47,11 +47,13 @@ def test_only_rows_with_a_usable_number_are_sent_with_their_fields():
 
 def test_the_rows_are_collected_a_slice_at_a_time():
     batch = Batch(SETTINGS)
-    batch.insert_rows(0, [RowData(f"+4474001{n:05d}", "hi", line=n + 2) for n in range(600)])
+    total = 2 * ROWS_PER_STEP + 88
+    rows = [RowData(f"+4474001{n:05d}", "hi", line=n + 2) for n in range(total)]
+    batch.insert_rows(0, rows)
     steps = recipients_steps(batch)
     progress = [next(steps) for _ in range(3)]
-    assert progress == [(256, 600), (512, 600), (600, 600)]
-    assert len(run_to_end(steps)) == 600
+    assert progress == [(ROWS_PER_STEP, total), (2 * ROWS_PER_STEP, total), (total, total)]
+    assert len(run_to_end(steps)) == total
 
 
 def test_a_spec_streams_the_recipients_afresh_under_a_new_key_each_time():
