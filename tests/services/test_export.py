@@ -31,7 +31,13 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def campaign(db: Database) -> int:
     AccountTable(db).save(AccountRecord("acc", "rocketcoms", "Main", "https://x.test"))
-    made = CampaignTable(db).insert(CampaignRecord("acc", "May", "k"))
+    table = CampaignTable(db)
+    made = table.insert(CampaignRecord("acc", "May", "k"))
+    phones = ["+447400000001", "+447400000002", "+447400000003"]
+    table.recipients_writer(made.id).write(
+        (row, line, phone, "Sale", {})
+        for row, line, phone in zip((0, 1, 2), (2, 3, 7), phones, strict=True)
+    )
     OutcomeTable(db).add(
         made.id,
         0,
@@ -56,19 +62,19 @@ async def test_every_outcome_is_written_in_order_with_a_safe_detail(db, campaign
     assert target.read_bytes().count(b"\r\n") == 5
     assert read(target) == [
         list(COLUMNS),
-        ["1", "+447400000001", "delivered", "DELIVRD", "", "2026-05-04T08:30:00.000000+00:00"],
-        ["2", "+447400000002", "failed", "REJECTD", '\'=HYPERLINK("x")', ""],
-        ["", "+447400000009", "failed", "UNKNOWN", "never sent", ""],
-        ["3", "+447400000003", "sent", "ENROUTE", "", ""],
+        ["1", "2", "+447400000001", "delivered", "DELIVRD", "", "2026-05-04T08:30:00.000000+00:00"],
+        ["2", "3", "+447400000002", "failed", "REJECTD", '\'=HYPERLINK("x")', ""],
+        ["", "", "+447400000009", "failed", "UNKNOWN", "never sent", ""],
+        ["3", "7", "+447400000003", "sent", "ENROUTE", "", ""],
     ]
 
 
 async def test_only_the_statuses_asked_for_are_written(db, campaign, tmp_path):
     target = tmp_path / "out.csv"
     assert await export_outcomes(db, campaign, target, statuses={ST.FAILED}) == 2
-    assert [r[1] for r in read(target)[1:]] == ["+447400000002", "+447400000009"]
+    assert [r[2] for r in read(target)[1:]] == ["+447400000002", "+447400000009"]
     assert await export_outcomes(db, campaign, target, statuses={ST.SENT, ST.DELIVERED}) == 2
-    assert [r[2] for r in read(target)[1:]] == ["delivered", "sent"]
+    assert [r[3] for r in read(target)[1:]] == ["delivered", "sent"]
 
 
 async def test_progress_comes_as_rows_are_written_and_once_at_the_end(

@@ -56,7 +56,9 @@ def test_the_join_counts_its_progress_up_to_every_outcome(db, campaign, monkeypa
     table.add(campaign, 0, (RecipientOutcome(p, ST.SENT, "S") for p in reversed(phones)))
     done = list(table.join_rows_steps(campaign))
     assert done == sorted(done) and done[-1] == 10 and len(done) >= 3
-    assert [o.row for o in table.page(campaign, 0, 10)] == list(reversed(range(10)))
+    joined = table.page(campaign, 0, 10)
+    assert [o.row for o in joined] == list(reversed(range(10)))
+    assert [o.line for o in joined] == [row + 2 for row in reversed(range(10))]
 
 
 def test_failed_recipients_come_in_row_order_across_pages(db, campaign):
