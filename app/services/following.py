@@ -74,6 +74,7 @@ class Follower:
         accounts.added.connect(self._account_added)
         accounts.changed.connect(self.refresh_now)
         accounts.removed.connect(self._account_removed)
+        campaigns.action_finished.connect(self._acted)
 
     def state(self, account_id: str) -> FollowState:
         return self._states.get(account_id, FollowState())
@@ -155,6 +156,14 @@ class Follower:
             if account_id is None or key == account_id:
                 self._listed.pop(key, None)
                 event.set()
+
+    def _acted(self, campaign_id: int, _action: str, _ok: bool, _message: str) -> None:
+        """A campaign was just sent, paused, resumed...: its account may be waiting the idle
+        interval (nothing was going), so look at it now, and closely while it goes."""
+        record = self.campaigns.record(campaign_id)
+        wake = self._wake.get(record.account_id) if record is not None else None
+        if wake is not None:
+            wake.set()
 
     def start(self) -> None:
         """Follow every account, each in a task of its own, until :meth:`stop`."""

@@ -192,3 +192,25 @@ async def test_refresh_now_starts_a_cycle_at_once(desk):
     await asyncio.wait_for(done.wait(), 10)
     await desk.follower.stop()
     assert len(cycles) == 2
+
+
+async def test_a_send_wakes_an_account_that_was_left_to_idle(desk):
+    """Nothing was going, so the account waited the idle interval: the campaign just sent
+    shows its progress without waiting five minutes (or a click on Refresh Now)."""
+    campaign = await prepare(desk, "routee", "draft")
+    desk.follower.clock = WakeOnlyClock(desk.clock)
+    cycles: list[str] = []
+    desk.follower.state_changed.connect(cycles.append)
+    desk.follower.start()
+    while account_of("routee") not in cycles:
+        await asyncio.sleep(0.01)
+    before = cycles.count(account_of("routee"))
+    assert (await desk.campaigns.send(campaign)).ok
+
+    async def next_cycle() -> None:
+        while cycles.count(account_of("routee")) == before:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(next_cycle(), 10)
+    await desk.follower.stop()
+    assert desk.follower.state(account_of("routee")).last_updated is not None
