@@ -77,11 +77,21 @@ class RateChart(QWidget):
         unit = "an hour" if self._bucket is Bucket.HOUR else "a day"
         painter.drawText(QPointF(plot.left(), plot.top() - 4), f"{peak:,} {unit} at most")
         below = plot.bottom() + self.fontMetrics().ascent() + 3
-        first = bucket_words(self._counts[0][0], self._bucket)
-        last = bucket_words(self._counts[-1][0], self._bucket)
+        first, last = self.axis_labels()
         painter.drawText(QPointF(plot.left(), below), first)
-        right = plot.right() - self.fontMetrics().horizontalAdvance(last)
-        painter.drawText(QPointF(right, below), last)
+        if last:
+            right = plot.right() - self.fontMetrics().horizontalAdvance(last)
+            painter.drawText(QPointF(right, below), last)
+
+    def axis_labels(self) -> tuple[str, str]:
+        """What is written under the first bar and under the last ("" for one bar only: the
+        same words twice read as a range that starts and ends at once)."""
+        if not self._counts:
+            return "", ""
+        first = bucket_words(self._counts[0][0], self._bucket)
+        if len(self._counts) == 1:
+            return first, ""
+        return first, bucket_words(self._counts[-1][0], self._bucket)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self._counts:

@@ -78,3 +78,13 @@ def test_no_counts_show_no_bar_and_say_why(chart):
         for x in range(image.width())
         for y in range(image.height())
     )
+
+
+def test_the_axis_names_the_first_and_last_bar_and_one_bar_once(chart):
+    chart.set_counts(list(zip(HOURS, [0, 10, 0, 5], strict=True)), Bucket.HOUR)
+    assert chart.axis_labels() == (
+        bucket_words(HOURS[0], Bucket.HOUR),
+        bucket_words(HOURS[-1], Bucket.HOUR),
+    )
+    chart.set_counts([(HOURS[0], 6)], Bucket.HOUR)  # a send that fits in one hour
+    assert chart.axis_labels() == (bucket_words(HOURS[0], Bucket.HOUR), "")
