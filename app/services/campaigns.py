@@ -493,6 +493,11 @@ class CampaignService:
                         origin="provider",
                     )
                 )
+            elif remote.total is None and not record.status.is_final:
+                # The list gives no counts: "Completed, 0 of 7 sent" would show until this
+                # cycle's refresh of the campaign (every one still going is refreshed)
+                # brings its status and counts together.
+                continue
             elif remote.total is None and record.total is not None:
                 remote = replace(
                     remote,

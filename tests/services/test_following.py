@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.campaign import Action, CampaignStatus
+from app.domain.campaign import Action, CampaignStatus, RemoteCampaign
 from app.providers.registry import PROVIDERS
 from app.sandbox.inprocess import IN_PROCESS_URL
 from tests.services.rig import account_of, spec_for
@@ -153,6 +153,20 @@ async def test_campaigns_made_elsewhere_are_found_by_listing(desk):
     assert row.imported and row.name.startswith("Made in Cordial") and row.status is S.DRAFT
     assert not desk.campaigns.check(row.id, Action.SEND)  # its rows are not here
     assert desk.campaigns.check(row.id, Action.DELETE)
+
+
+async def test_a_listing_without_counts_leaves_a_going_campaign_to_its_refresh(desk):
+    """A list that says Completed but gives no counts would show "Completed, 0 of 7 sent"
+    until the refresh of the same cycle: the status and the counts come together."""
+    campaign = await prepare(desk, "rocketcoms", "sending")
+    record = desk.campaigns.record(campaign)
+    listed = RemoteCampaign("rocketcoms", record.provider_id, record.name, S.COMPLETED, "COMPLETED")
+    desk.campaigns.merge_listed(account_of("rocketcoms"), [listed])
+    assert desk.campaigns.list.get(campaign).status is not S.COMPLETED
+    desk.clock.advance(3600)
+    await desk.follower.cycle(account_of("rocketcoms"))
+    row = desk.campaigns.list.get(campaign)
+    assert row.status is S.COMPLETED and row.sent == row.total > 0
 
 
 class WakeOnlyClock:
