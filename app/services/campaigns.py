@@ -157,6 +157,17 @@ class CampaignService:
     def record(self, campaign_id: int) -> CampaignRecord | None:
         return self._campaigns.get(campaign_id)
 
+    def unused_name(self, account_id: str, name: str) -> str:
+        """``name``, or ``name (2)``, ``name (3)``... when a campaign of the account has it
+        already: the same file sent twice is told apart in the list."""
+        taken = {row.name for row in self.list if row.account_id == account_id}
+        number = 1
+        candidate = name
+        while candidate in taken:
+            number += 1
+            candidate = f"{name} ({number})"
+        return candidate
+
     def going(self, account_id: str) -> bool:
         """Whether the account has a campaign that is not final."""
         return self._campaigns.going(account_id)

@@ -81,3 +81,13 @@ async def test_a_submission_cancelled_while_its_rows_are_stored_leaves_no_draft(
     assert seen and seen[0] == (STORE_SLICE, len(many))
     assert len(desk.campaigns.list) == 0  # nothing was asked of the provider: nothing kept
     assert await desk.at_sandbox("bulksms") == 0
+
+
+async def test_a_second_send_of_one_file_is_offered_a_name_of_its_own(desk):
+    account = account_of("routee")
+    assert desk.campaigns.unused_name(account, "spring-sale") == "spring-sale"
+    await desk.campaigns.create_draft(account, spec_for("routee", name="spring-sale", key="a"))
+    assert desk.campaigns.unused_name(account, "spring-sale") == "spring-sale (2)"
+    await desk.campaigns.create_draft(account, spec_for("routee", name="spring-sale (2)", key="b"))
+    assert desk.campaigns.unused_name(account, "spring-sale") == "spring-sale (3)"
+    assert desk.campaigns.unused_name(account_of("bulksms"), "spring-sale") == "spring-sale"

@@ -207,6 +207,8 @@ def send_dialog(
     caps = context.capabilities(chosen.provider) if chosen is not None else None
     if chosen is None or caps is None:
         return None
+    if updating is None:
+        name = desk.campaigns.unused_name(chosen.id, name)
     return SubmitDialog(
         batch, name, chosen, caps, desk.campaigns, runner, parent, updating=updating
     )

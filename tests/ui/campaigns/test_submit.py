@@ -130,3 +130,16 @@ async def test_update_from_editor_replaces_a_scheduled_routee_campaign(spring, t
     await asyncio.wait_for(updated.wait(), 30)
     after = panel.service.list.get(row.id)
     assert after is not None and after.recipients == 1 and after.status is CampaignStatus.SCHEDULED
+
+
+async def test_a_second_send_of_the_file_is_offered_a_name_of_its_own(spring):
+    dialog = open_dialog(spring, "bulksms")
+    first = dialog.form.name_field.text()
+    await until(lambda: dialog.send_button.isEnabled())
+    done = asyncio.Event()
+    dialog.submitted.connect(lambda *_: done.set())
+    dialog.send_button.click()
+    await asyncio.wait_for(done.wait(), 30)
+    again = open_dialog(spring, "bulksms")
+    assert again.form.name_field.text() == f"{first} (2)"
+    again.reject()
