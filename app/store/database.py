@@ -27,7 +27,7 @@ FILE_NAME = "campaigns.sqlite3"
 CHECKPOINT_CHANGES = 20_000
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema
+    # 1: the first schema (released: frozen, see tests/store/test_migrations.py)
     """
     CREATE TABLE accounts (
         id TEXT PRIMARY KEY,
