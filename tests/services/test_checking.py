@@ -9,7 +9,8 @@ from app.domain.batch import Batch, RowData
 from app.main import build_context
 from app.providers.issues import ProviderIssue
 from app.services.checking import Problems
-from app.services.problems import Source
+from app.services.jobs import run_to_end
+from app.services.problems import Source, scan_steps
 from app.services.row_filter import RowFilter
 from app.ui.problems.panel import IssueListModel
 from app.ui.widgets.jobs import QtRunner
@@ -96,3 +97,29 @@ def test_an_answer_about_a_document_that_was_replaced_is_not_listed(runner, qtbo
     issue = ProviderIssue("X", "refused", index=0, row=0, line=2)
     assert not problems.set_provider([issue], "Sandbox", asked)
     assert not problems.findings
+
+
+def test_many_moves_at_once_rescan_the_rows_and_keep_the_providers_entries(runner, qtbot):
+    """A delete of scattered rows moves the rows once per run: past a few in one turn, the
+    local entries are listed again by a rescan (a slice at a time) instead of moved each time."""
+    entries = IssueListModel()
+    problems = Problems(runner, entries)
+    scans: list[int] = []
+    problems.scanning.connect(scans.append)
+    batch = batch_of([(BAD if n % 3 == 0 else f"+4474001234{n:02d}", "Hi") for n in range(60)])
+    problems.reset(batch)
+    qtbot.waitUntil(lambda: problems.current)
+    kept = batch.row_id(59)
+    issue = ProviderIssue("X", "refused", index=0, row=59, line=61, column="phone")
+    assert problems.set_provider([issue], "Sandbox", problems.ask(batch))
+    for row in range(50, 0, -5):  # ten runs of one row, highest first, in one turn
+        batch.remove_rows(row, 1)
+        problems.rows_moved(row, -1)
+        problems.rows_changed(set(batch.last_removal_changed))
+    qtbot.waitUntil(lambda: problems.current)
+    assert len(scans) == 2
+    fresh = IssueListModel()
+    fresh.set_local(run_to_end(scan_steps(batch)))
+    listed = entries.listed()
+    assert [pair for pair in listed if pair[1].source is Source.LOCAL] == fresh.listed()
+    assert [row for row, e in listed if e.source is Source.PROVIDER] == [batch.position(kept)]

@@ -142,6 +142,12 @@ class IssueListModel(QAbstractTableModel):
             self.endRemoveRows()
         self.changed.emit()
 
+    def drop_local(self) -> None:
+        """Forget the local entries (a rescan brings them back); the provider's stay."""
+        self._retire_runs()
+        self._local = EntryRun()
+        self._replace_all()
+
     def clear(self) -> None:
         self._retire_runs()
         self._local, self._provider = EntryRun(), EntryRun()
