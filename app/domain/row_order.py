@@ -41,11 +41,6 @@ class RowOrder:
         return len(self.ids)
 
     @property
-    def next_id(self) -> int:
-        """The id the next new row gets (every id so far is below it)."""
-        return self._next
-
-    @property
     def runs(self) -> int:
         """How many runs of consecutive ids the rows are in (1 for rows never moved)."""
         return len(self._firsts)

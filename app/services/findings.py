@@ -13,12 +13,13 @@ elsewhere only move it (:meth:`ProviderFindings.moved`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from psygnal import Signal
 
 from app.domain.batch import Batch
-from app.services.problems import EntryRun, PanelEntry
+from app.services.problems import EntryRun, PanelEntry, count_errors
 from app.services.row_filter import RowFilter
 
 #: The row filters that keep rows with findings: the severity they keep (None: any).
@@ -56,10 +57,6 @@ class ProviderFindings:
         """(has an error, has a warning) from the provider."""
         return _flags(self.of(row))
 
-    def run(self) -> EntryRun:
-        """Every entry about a row, with the rows where they are (a copy)."""
-        return self._run.copy()
-
     def rows(self, severity: str | None = None) -> list[int]:
         """The rows with a finding (of ``severity``; None: of any), in order."""
         run = self._run
@@ -80,11 +77,11 @@ class ProviderFindings:
         dropped = set(self._run.rows)
         self._clear()
         self.source = source
-        first_row = next((i for i, row in enumerate(found.rows) if row >= 0), len(found))
+        first_row = bisect_left(found.rows, 0)  # whole-file entries (row -1) come first
         self.file = tuple(found.entries[:first_row])
         run = self._run = EntryRun()
         run.entries, run.rows = found.entries[first_row:], found.rows[first_row:]
-        run.errors = found.errors - sum(e.severity == "error" for e in self.file)
+        run.errors = count_errors(run.entries)
         for row in dict.fromkeys(run.rows):
             error, warning = _flags(run.of_row(row))
             local_error, local_warning = batch.issue_flags(row)
@@ -95,11 +92,12 @@ class ProviderFindings:
         """These rows changed: what the provider said about them no longer holds."""
         if not self._run:
             return
-        gone = {row: [] for row in rows if self._run.of_row(row)}
-        if not gone:
+        found = {row: entries for row in rows if (entries := self._run.of_row(row))}
+        if not found:
             return
-        for row in gone:
-            self._drop(self._run.of_row(row))
+        for entries in found.values():
+            self._drop(entries)
+        gone: dict[int, list[PanelEntry]] = {row: [] for row in found}
         self._run.replace_rows(gone)
         self.changed.emit(set(gone))
 

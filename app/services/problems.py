@@ -169,9 +169,15 @@ class EntryRun:
             self.rows[lo:] = [row + delta for row in self.rows[lo:]]
         return removed
 
+    def span(self, row: int) -> tuple[int, int]:
+        """Where the entries of ``row`` are: ``(lo, hi)``."""
+        lo = bisect_left(self.rows, row)
+        return lo, bisect_right(self.rows, row, lo)
+
     def of_row(self, row: int) -> list[PanelEntry]:
         """The entries of ``row``."""
-        return self.entries[bisect_left(self.rows, row) : bisect_right(self.rows, row)]
+        lo, hi = self.span(row)
+        return self.entries[lo:hi]
 
     def replace_rows(self, entries_of: Mapping[int, list[PanelEntry]]) -> None:
         """Make ``entries_of[row]`` the entries of each of its rows.

@@ -200,7 +200,7 @@ class IssueListModel(QAbstractTableModel):
 
     def _replace_shown_row(self, row: int, entries: list[PanelEntry]) -> None:
         shown = self._shown
-        lo, hi = shown.removed_span(row, -1)  # where the row's entries are
+        lo, hi = shown.span(row)
         if hi > lo:
             self.beginRemoveRows(QModelIndex(), lo, hi - 1)
             shown.replace_rows({row: []})
