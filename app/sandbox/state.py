@@ -23,9 +23,10 @@ import asyncio
 import io
 import logging
 import pickle
+from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,6 +36,7 @@ from app.sandbox.core import SandboxEnv
 from app.sandbox.server import PROVIDER_APPS
 
 log = logging.getLogger("campaign_desk.sandbox")
+T = TypeVar("T")
 
 #: Changed with any change to what the file holds: an older file then starts the sandbox empty.
 FORMAT = "campaign-desk sandbox state 1"
@@ -73,6 +75,16 @@ _STATE_MODULES = frozenset(
         *(f"app.sandbox.{m}" for m in PROVIDER_APPS.values()),
     }
 )
+
+
+def _to_end(steps: Generator[None, None, T]) -> T:
+    """Run ``steps`` without a pause; what it returns (``app.services.jobs.run_to_end``,
+    which the sandbox may not import)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 class StateFileError(Exception):
@@ -206,14 +218,14 @@ class SandboxState:
         dirty, self._dirty = self._dirty, set()
         try:
             head = self._head()
-            staged = {name: self._stage(name) for name in dirty if name in self.env.parts}
-            pieces = dict(self._pieces)
-            for name, (encoded, items) in staged.items():
-                for attribute, entries in items:
-                    for key, value in entries:
-                        encoded.append(_dumps(("item", attribute, key, value)))
-                        await asyncio.sleep(0)
-                pieces[name] = encoded
+            encoding = self._encoding(dirty)
+            while True:
+                try:
+                    next(encoding)
+                except StopIteration as done:
+                    pieces: dict[str, list[bytes]] = done.value
+                    break
+                await asyncio.sleep(0)
             data = self._file(head, pieces)
             await asyncio.to_thread(write_bytes_atomic, self.path, data)
             self._pieces = pieces
@@ -233,17 +245,23 @@ class SandboxState:
         dirty, self._dirty = self._dirty, set()
         if not dirty:
             return
-        pieces = dict(self._pieces)
         head = self._head()
-        for name in dirty:
-            if name not in self.env.parts:
-                continue
-            encoded, items = self._stage(name)
-            for attribute, entries in items:
-                encoded += [_dumps(("item", attribute, key, value)) for key, value in entries]
-            pieces[name] = encoded
+        pieces = _to_end(self._encoding(dirty))
         write_bytes_atomic(self.path, self._file(head, pieces))
         self._pieces = pieces
+
+    def _encoding(self, dirty: set[str]) -> Generator[None, None, dict[str, list[bytes]]]:
+        """The file's pieces with the ``dirty`` simulators encoded again, one table entry per
+        step (the saver hands the event loop back between steps)."""
+        staged = {name: self._stage(name) for name in dirty if name in self.env.parts}
+        pieces = dict(self._pieces)
+        for name, (encoded, items) in staged.items():
+            for attribute, entries in items:
+                for key, value in entries:
+                    encoded.append(_dumps(("item", attribute, key, value)))
+                    yield
+            pieces[name] = encoded
+        return pieces
 
     def _head(self) -> bytes:
         return _dumps({"settings": dict(self.env.settings), "ahead": self.env.clock.ahead})
@@ -277,7 +295,7 @@ class _ChangeWatch:
     def __init__(self, app: ASGIApp, state: SandboxState) -> None:
         self.app = app
         self.state = state
-        self._parts = {prefix: name for prefix, name in PROVIDER_APPS.items()}
+        self._parts = dict(PROVIDER_APPS)
         self._parts["/_sandbox/clock"] = "clock"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
