@@ -40,7 +40,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -239,19 +240,11 @@ class SelfTest:
         def ended(message: str) -> None:
             settle(False, message or "The load stopped.")
 
-        hooks: tuple[tuple[Any, Callable[..., None]], ...] = (
-            (document.opened, opened),
-            (document.refused, refused),
-            (document.load_ended, ended),
-        )
-        for signal, slot in hooks:
-            signal.connect(slot)
-        try:
+        with _connected(
+            (document.opened, opened), (document.refused, refused), (document.load_ended, ended)
+        ):
             document.open(sample)
             message = await answer
-        finally:
-            for signal, slot in hooks:
-                signal.disconnect(slot)
         batch = document.batch
         errors = sum(1 for row in range(len(batch)) if batch.issue_flags(row)[0])
         return f"{message.rstrip('.')}, {counted(errors, 'row')} with errors."
@@ -275,19 +268,11 @@ class SelfTest:
         def found(found_issues: list[ProviderIssue], _checked: int) -> None:
             issues.extend(found_issues)
 
-        hooks: tuple[tuple[Any, Callable[..., None]], ...] = (
-            (validation.finished, done),
-            (validation.refused, refused),
-            (validation.found, found),
-        )
-        for signal, slot in hooks:
-            signal.connect(slot)
-        try:
+        with _connected(
+            (validation.finished, done), (validation.refused, refused), (validation.found, found)
+        ):
             validation.start(document.batch, run.account, document.stem)
             message = await finished
-        finally:
-            for signal, slot in hooks:
-                signal.disconnect(slot)
         # the refusal follows the end of the run in the same turn: it is in by now
         if refusals or message is None:
             raise StepFailed(" ".join(refusals) or "The validation ended without an answer.")
@@ -548,3 +533,15 @@ def _duration(step: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = [(hours, "h"), (minutes, "min"), (seconds, "s")]
     return " ".join(f"{n} {unit}" for n, unit in parts if n) or "0 s"
+
+
+@contextmanager
+def _connected(*hooks: tuple[Any, Callable[..., None]]) -> Iterator[None]:
+    """Each ``(signal, slot)`` connected for the block, disconnected after it whatever happens."""
+    for signal, slot in hooks:
+        signal.connect(slot)
+    try:
+        yield
+    finally:
+        for signal, slot in hooks:
+            signal.disconnect(slot)
